@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Actors.Kernel.Pid;
+using Actors.Kernel.Tasks;
+using Akka.Actor;
+
+namespace Actors.Kernel;
+
+/// <summary>The root of one kernel: creates the initial pid namespace (<c>ns0</c>, with its pid map) and the task
+/// list (<c>tasks</c>), and boots init as pid 1; tells <see cref="KernelProtocol.Booted"/> to its creator.</summary>
+/// <remarks>Linux: start_kernel() as far as it matters here: init_pid_ns and the first process. The scenario's init
+/// has no parent inside the model (on Linux, under <c>actors conform</c>, its parent is the helper outside the
+/// scenario's namespace).</remarks>
+public sealed class KernelActor : ReceiveActor
+{
+    public KernelActor(KernelContext ctx, IActorRef notify)
+    {
+        var settings = ctx.Settings;
+        ctx.TryCountNamespace();
+        // References on the initial namespace: init's pid and init's nsproxy, plus one for the kernel itself
+        // (init_pid_ns is never freed).
+        var root = new NsHandle(ctx.NewNsId(), 0, null, initialRefs: 3);
+        ctx.View.RootNs = root;
+        var map = new PidMap(root, settings.PidMax, settings.ReservedPids);
+        map.Reserve(0, out var initNr);
+        var initPid = new Pid.Pid(ctx.NewPidId(), ImmutableArray.Create(new UPid(initNr, root)));
+        map.Commit(initNr, initPid, innermost: true);
+        Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, ActorRefs.Nobody, 0), "ns0");
+        var tasks = Context.ActorOf(TaskListActor.Props(ctx), "tasks");
+        var proxy = new NsProxy(root, ipcNs: 0, utsNs: 0, mntNs: 0, netNs: 0);
+        tasks.Tell(new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify));
+        ReceiveAny(_ => { });
+    }
+
+    public static Props Props(KernelContext ctx, IActorRef notify) =>
+        Akka.Actor.Props.Create<KernelActor>(ctx, notify).WithDispatcher(ctx.Settings.Dispatcher);
+}

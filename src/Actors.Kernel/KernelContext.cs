@@ -1,0 +1,96 @@
+using Actors.Kernel.Pid;
+using Actors.Kernel.Tasks;
+
+namespace Actors.Kernel;
+
+/// <summary>What the actors of one kernel share: settings, id counters, and a read-only view for checkers.</summary>
+/// <remarks>
+/// The counters stand for the kernel's global serials (they never reach a decision that could differ between
+/// schedules except through the order the schedule itself imposes). The <see cref="View"/> is for observers only
+/// (invariant checks, the scenario runner, audits): model actors register their state there but never read another
+/// actor's state through it. Reading the view is safe when the kernel is quiescent or runs on the controlled
+/// dispatcher between steps.
+/// </remarks>
+public sealed class KernelContext
+{
+    private int _nextNsId;
+    private int _nextTaskId;
+    private long _nextPidId;
+    private int _pidNamespaces;
+
+    public KernelContext(KernelSettings settings)
+    {
+        Settings = settings;
+    }
+
+    public KernelSettings Settings { get; }
+
+    public KernelView View { get; } = new();
+
+    public int NewNsId() => Interlocked.Increment(ref _nextNsId) - 1;
+
+    public int NewTaskId() => Interlocked.Increment(ref _nextTaskId);
+
+    public long NewPidId() => Interlocked.Increment(ref _nextPidId);
+
+    /// <summary>inc_pid_namespaces(): false when max-pid-namespaces are in use.</summary>
+    public bool TryCountNamespace()
+    {
+        if (Interlocked.Increment(ref _pidNamespaces) > Settings.MaxPidNamespaces)
+        {
+            Interlocked.Decrement(ref _pidNamespaces);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>dec_pid_namespaces().</summary>
+    public void UncountNamespace() => Interlocked.Decrement(ref _pidNamespaces);
+}
+
+/// <summary>Registry of one kernel's state objects, for observers. Ordered by id so iteration is deterministic.</summary>
+public sealed class KernelView
+{
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<int, PidNamespace> _namespaces = [];
+    private readonly SortedDictionary<int, PidMap> _pidMaps = [];
+
+    /// <summary>The task list (tasklist_lock domain), once the kernel booted.</summary>
+    public TaskList? Tasks { get; internal set; }
+
+    /// <summary>The initial namespace.</summary>
+    public NsHandle? RootNs { get; internal set; }
+
+    public IReadOnlyList<PidNamespace> Namespaces
+    {
+        get { lock (_lock) { return [.. _namespaces.Values]; } }
+    }
+
+    public IReadOnlyList<PidMap> PidMaps
+    {
+        get { lock (_lock) { return [.. _pidMaps.Values]; } }
+    }
+
+    public PidMap? PidMapOf(NsHandle ns)
+    {
+        lock (_lock) { return _pidMaps.GetValueOrDefault(ns.Id); }
+    }
+
+    internal void Register(PidNamespace ns, PidMap map)
+    {
+        lock (_lock)
+        {
+            _namespaces.Add(ns.Handle.Id, ns);
+            _pidMaps.Add(ns.Handle.Id, map);
+        }
+    }
+
+    internal void Unregister(NsHandle ns)
+    {
+        lock (_lock)
+        {
+            _namespaces.Remove(ns.Id);
+            _pidMaps.Remove(ns.Id);
+        }
+    }
+}

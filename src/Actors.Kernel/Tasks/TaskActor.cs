@@ -1,0 +1,197 @@
+using Actors.Kernel.Pid;
+using Akka.Actor;
+using static Actors.Kernel.Tasks.TaskProtocol;
+
+namespace Actors.Kernel.Tasks;
+
+/// <summary>One task (thread): it makes one system call at a time, running each as a protocol of messages to the
+/// actors that own the state the call touches.</summary>
+/// <remarks>
+/// Linux: the thread of execution of a <c>struct task_struct</c> and what it owns without tasklist_lock: its pid (and
+/// through it its active pid namespace), its tgid's pid, its nsproxy (task_lock), SIGNAL_UNKILLABLE as it was at
+/// creation. Its place in the process tree belongs to the <see cref="TaskList"/>. Protocols: src/Actors.Kernel/PROTOCOLS.md.
+/// </remarks>
+public sealed partial class TaskActor : ReceiveActor
+{
+    private readonly KernelContext _ctx;
+    private readonly TaskRecord _record;
+    private readonly IActorRef _taskList;
+    private readonly Pid.Pid _pid;
+    private readonly Pid.Pid _leaderPid;
+    private readonly bool _unkillable;
+    private NsProxy? _proxy;
+    private InFlight? _call;
+    private long _seq;
+    private bool _exiting;
+    private bool _fatal;
+
+    public TaskActor(KernelContext ctx, TaskRecord record, NsProxy proxy, IActorRef taskList)
+    {
+        _ctx = ctx;
+        _record = record;
+        _taskList = taskList;
+        _pid = record.Pid;
+        _leaderPid = record.Group.Leader.Pid;
+        _unkillable = record.Group.Unkillable;
+        _proxy = proxy;
+        Receive<Call>(HandleCall);
+        Receive<Die>(_ => HandleDie());
+        Receive<WaitDone>(m => Reply(m.Corr, m.Result.Dead
+            ? SyscallResult.Died(0)
+            : m.Result.Errno == Errno.None ? SyscallResult.Ok(0, m.Result.Value) : SyscallResult.Fail(0, m.Result.Errno)));
+        Receive<TaskListProtocol.Result>(m => Reply(m.Corr, m.Text is not null
+            ? SyscallResult.String(0, m.Text)
+            : m.Errno == Errno.None ? SyscallResult.Ok(0, m.Value) : SyscallResult.Fail(0, m.Errno)));
+        Receive<PidMapProtocol.SysctlResult>(HandleSysctlResult);
+        Receive<PidNsProtocol.ChildCreated>(HandleChildCreated);
+        Receive<PidMapProtocol.Reserved>(HandleReserved);
+        Receive<PidMapProtocol.Committed>(HandleCommitted);
+        Receive<TaskListProtocol.Attached>(HandleAttached);
+    }
+
+    public static Props Props(KernelContext ctx, TaskRecord record, NsProxy proxy, IActorRef taskList) =>
+        Akka.Actor.Props.Create<TaskActor>(ctx, record, proxy, taskList).WithDispatcher(ctx.Settings.Dispatcher);
+
+    private void HandleCall(Call m)
+    {
+        if (_exiting)
+        {
+            Sender.Tell(SyscallResult.Died(m.Corr));
+            return;
+        }
+        if (_call is not null)
+        {
+            throw new InvalidOperationException($"task {_record.Id} got {m.Syscall} while still in {_call.Syscall}");
+        }
+        _call = new InFlight(m.Corr, m.Syscall, Sender, ++_seq);
+        var seq = _call.Seq;
+        switch (m.Syscall)
+        {
+            case Calls.GetPid:
+                Finish(SyscallResult.Ok(0, _leaderPid.NrIn(_pid.Ns)));
+                break;
+            case Calls.GetTid:
+                Finish(SyscallResult.Ok(0, _pid.Numbers[^1].Nr));
+                break;
+            case Calls.GetPpid:
+                _taskList.Tell(new TaskListProtocol.GetPpid(seq, _record.Id));
+                break;
+            case Calls.Kill k:
+                _taskList.Tell(new TaskListProtocol.Kill(seq, _record.Id, k.Pid, k.Signal));
+                break;
+            case Calls.Wait w:
+                _taskList.Tell(new TaskListProtocol.Wait(seq, _record.Id, w.Pid, w.NoHang));
+                break;
+            case Calls.SetChildSubreaper s:
+                _taskList.Tell(new TaskListProtocol.SetChildSubreaper(seq, _record.Id, s.Value != 0));
+                break;
+            case Calls.Read r:
+                StartRead(r.Path);
+                break;
+            case Calls.Write w:
+                StartWrite(w.Path, w.Value);
+                break;
+            case Calls.Exit e:
+                Finish(SyscallResult.Ok(0, 0));
+                BeginExit(e.Group);
+                break;
+            case Calls.Fork:
+                StartClone(CloneFlags.None, []);
+                break;
+            case Calls.Clone c:
+                StartClone(c.Flags, c.SetTid);
+                break;
+            case Calls.Unshare u:
+                StartUnshare(u.Flags);
+                break;
+            case Calls.Setns s:
+                Setns(s);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown system call {m.Syscall}");
+        }
+    }
+
+    private void HandleDie()
+    {
+        if (_exiting)
+        {
+            return;
+        }
+        if (_call is not null)
+        {
+            _fatal = true; // exits when the call in progress ends
+            return;
+        }
+        BeginExit(group: false);
+    }
+
+    /// <summary>do_exit(): exit_task_namespaces() (the nsproxy goes now; the pid, and with it the namespace, stays
+    /// until reaped), then exit_notify() in the task list.</summary>
+    private void BeginExit(bool group)
+    {
+        _exiting = true;
+        _proxy?.Put();
+        _proxy = null;
+        _taskList.Tell(new TaskListProtocol.ExitNotify(_record.Id, group));
+    }
+
+    private void Setns(Calls.Setns s)
+    {
+        // sys_setns() -> pidns_install(): /proc/PID/ns/pid of a reaped task cannot be opened (ENOENT); the type must
+        // match (nstype 0 or CLONE_NEWPID); the target must be the caller's active namespace or a descendant.
+        if (s.Target is null)
+        {
+            Finish(SyscallResult.Fail(0, Errno.ENOENT));
+            return;
+        }
+        if (s.Flags != CloneFlags.None && s.Flags != CloneFlags.CLONE_NEWPID)
+        {
+            Finish(SyscallResult.Fail(0, Errno.EINVAL));
+            return;
+        }
+        var target = s.Target.Pid.Ns;
+        if (!_pid.Ns.IsAncestorOrSelfOf(target))
+        {
+            Finish(SyscallResult.Fail(0, Errno.EINVAL));
+            return;
+        }
+        target.Get();
+        var old = _proxy!;
+        _proxy = old.With(target);
+        old.Put();
+        Finish(SyscallResult.Ok(0, 0));
+    }
+
+    private void Reply(long seq, SyscallResult result)
+    {
+        if (_call is null || _call.Seq != seq)
+        {
+            throw new InvalidOperationException($"task {_record.Id}: stray reply {result} for call {seq}");
+        }
+        Finish(result);
+    }
+
+    /// <summary>Ends the call in progress: replies to the caller (or "dead" if a fatal signal arrived meanwhile).</summary>
+    private void Finish(SyscallResult result)
+    {
+        var call = _call!;
+        _call = null;
+        if (_fatal || result.Dead)
+        {
+            call.ReplyTo.Tell(SyscallResult.Died(call.Corr));
+            if (!_exiting)
+            {
+                BeginExit(group: false);
+            }
+            return;
+        }
+        call.ReplyTo.Tell(result with { Corr = call.Corr });
+    }
+
+    private sealed record InFlight(long Corr, Syscall Syscall, IActorRef ReplyTo, long Seq)
+    {
+        /// <summary>State of a clone in progress.</summary>
+        public CloneOp? CloneState { get; set; }
+    }
+}

@@ -1,0 +1,126 @@
+using Actors.Kernel.Pid;
+using Akka.Actor;
+using static Actors.Kernel.Tasks.TaskListProtocol;
+
+namespace Actors.Kernel.Tasks;
+
+/// <summary>The actor that owns the <see cref="TaskList"/>: each message is one hold of tasklist_lock. Task actors
+/// are its children (<c>t&lt;id&gt;</c>).</summary>
+public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
+{
+    private readonly KernelContext _ctx;
+    private readonly TaskList _list;
+
+    public TaskListActor(KernelContext ctx)
+    {
+        _ctx = ctx;
+        _list = new TaskList(this);
+        ctx.View.Tasks = _list;
+        Receive<Adopt>(HandleAdopt);
+        Receive<Attach>(HandleAttach);
+        Receive<ExitNotify>(m => Checked(() => _list.Exit(Task(m.TaskId), m.Group)));
+        Receive<NamespaceEmptied>(m => Checked(() => _list.NamespaceEmptied(Task(m.InitId))));
+        Receive<TaskListProtocol.Wait>(HandleWait);
+        Receive<CancelWait>(m => Checked(() => _list.CancelWait(Task(m.TaskId))));
+        Receive<TaskListProtocol.Kill>(m => Reply(m.Corr, 0, _list.Kill(Task(m.TaskId), m.Pid, m.Signal)));
+        Receive<TaskListProtocol.GetPpid>(m => Reply(m.Corr, _list.GetPpid(Task(m.TaskId)), Errno.None));
+        Receive<TaskListProtocol.SetChildSubreaper>(m =>
+        {
+            _list.SetChildSubreaper(Task(m.TaskId), m.On);
+            Reply(m.Corr, 0, Errno.None);
+        });
+        Receive<ReadStatus>(HandleReadStatus);
+    }
+
+    public static Props Props(KernelContext ctx) =>
+        Akka.Actor.Props.Create<TaskListActor>(ctx).WithDispatcher(ctx.Settings.Dispatcher);
+
+    void ITaskListOutbox.KillThread(TaskRecord thread) => thread.Actor.Tell(TaskProtocol.Die.Instance);
+
+    void ITaskListOutbox.Release(TaskRecord task, WaitCompletion? completion)
+    {
+        var numbers = task.Pid.Numbers;
+        numbers[^1].Ns.PidMap.Tell(new PidMapProtocol.Release(
+            numbers, numbers.Length - 1, 0,
+            completion?.Waiter.Actor,
+            completion is null ? null : new TaskProtocol.WaitDone(completion.Corr, completion.Result)));
+        Context.Stop(task.Actor);
+    }
+
+    void ITaskListOutbox.CompleteWait(WaitCompletion completion) =>
+        completion.Waiter.Actor.Tell(new TaskProtocol.WaitDone(completion.Corr, completion.Result));
+
+    void ITaskListOutbox.DisableAllocation(NsHandle ns) => ns.PidMap.Tell(PidMapProtocol.DisableAllocation.Instance);
+
+    void ITaskListOutbox.WaitForCount(NsHandle ns, int count, TaskRecord init) =>
+        ns.PidMap.Tell(new PidMapProtocol.NotifyWhenCount(count, Self, new NamespaceEmptied(init.Id)));
+
+    void ITaskListOutbox.SetChildReaper(NsHandle ns) => ns.PidMap.Tell(PidMapProtocol.SetChildReaper.Instance);
+
+    private void HandleAdopt(Adopt m)
+    {
+        var init = _list.Boot(m.TaskId, m.Pid);
+        init.Actor = Context.ActorOf(TaskActor.Props(_ctx, init, m.Proxy, Self), $"t{init.Id}");
+        m.ReplyTo.Tell(new KernelProtocol.Booted(init));
+        CheckIfEnabled();
+    }
+
+    private void HandleAttach(Attach m)
+    {
+        var errno = _list.Attach(Task(m.ForkerId), _ctx.NewTaskId(), m.Pid, m.Flags, out var child);
+        if (child is not null)
+        {
+            child.Actor = Context.ActorOf(TaskActor.Props(_ctx, child, m.ChildProxy, Self), $"t{child.Id}");
+        }
+        Sender.Tell(new Attached(m.Corr, child, errno));
+        CheckIfEnabled();
+    }
+
+    private void HandleWait(TaskListProtocol.Wait m)
+    {
+        var now = _list.Wait(Task(m.TaskId), m.Corr, m.Selector, m.NoHang);
+        if (now is not null)
+        {
+            ((ITaskListOutbox)this).CompleteWait(now);
+        }
+        CheckIfEnabled();
+    }
+
+    private void HandleReadStatus(ReadStatus m)
+    {
+        var caller = Task(m.TaskId);
+        var root = _ctx.View.RootNs!;
+        var t = m.Self ? caller : _list.Find(root, m.RootTid);
+        // /proc/PID/task/TID: TID must be a thread of PID's group.
+        if (t is not null && !m.Self && t.Group.Leader.Pid.NrIn(root) != m.RootPid)
+        {
+            t = null;
+        }
+        var text = t is null ? null : _list.Status(t, root);
+        Sender.Tell(text is null ? new Result(m.Corr, -1, Errno.ENOENT, null) : new Result(m.Corr, 0, Errno.None, text));
+    }
+
+    private TaskRecord Task(int id) => _list.Tasks.TryGetValue(id, out var t)
+        ? t
+        : throw new InvariantViolationException($"task {id} is not in the task list");
+
+    private void Reply(long corr, long value, Errno errno)
+    {
+        Sender.Tell(new Result(corr, errno == Errno.None ? value : -1, errno, null));
+        CheckIfEnabled();
+    }
+
+    private void Checked(Action action)
+    {
+        action();
+        CheckIfEnabled();
+    }
+
+    private void CheckIfEnabled()
+    {
+        if (_ctx.Settings.CheckInvariants)
+        {
+            _list.CheckInvariants();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+
+namespace Actors.Kernel.Tasks;
+
+/// <summary>A system call a task makes (the scenario language's calls).</summary>
+public abstract record Syscall;
+
+/// <summary>The calls and their arguments.</summary>
+public static class Calls
+{
+    public sealed record Fork : Syscall;
+    /// <summary>clone3(); <c>SetTid[0]</c> is the innermost level.</summary>
+    public sealed record Clone(CloneFlags Flags, ImmutableArray<int> SetTid) : Syscall;
+    public sealed record Unshare(CloneFlags Flags) : Syscall;
+    /// <summary>setns() on /proc/PID/ns/pid (or ipc) of <c>Target</c>; null when that task is gone (ENOENT).</summary>
+    public sealed record Setns(TaskRecord? Target, CloneFlags Flags) : Syscall;
+    /// <summary>exit (this thread) or exit_group (<c>Group</c>).</summary>
+    public sealed record Exit(int Code, bool Group) : Syscall;
+    public sealed record Wait(int Pid, bool NoHang) : Syscall;
+    public sealed record Kill(int Pid, int Signal) : Syscall;
+    public sealed record GetPid : Syscall;
+    public sealed record GetPpid : Syscall;
+    public sealed record GetTid : Syscall;
+    public sealed record SetChildSubreaper(long Value) : Syscall;
+    public sealed record Read(string Path) : Syscall;
+    public sealed record Write(string Path, string Value) : Syscall;
+}
+
+/// <summary>The result of a system call: a number, an errno, a string (read), or "dead" when the task died first.</summary>
+public sealed record SyscallResult(long Corr, long Value, Errno Errno, string? Text, bool Dead, TaskRecord? NewTask)
+{
+    public static SyscallResult Ok(long corr, long value) => new(corr, value, Errno.None, null, false, null);
+    public static SyscallResult Fail(long corr, Errno errno) => new(corr, -1, errno, null, false, null);
+    public static SyscallResult String(long corr, string text) => new(corr, 0, Errno.None, text, false, null);
+    public static SyscallResult Died(long corr) => new(corr, -1, Errno.None, null, true, null);
+}
+
+/// <summary>Messages of <see cref="TaskActor"/>.</summary>
+public static class TaskProtocol
+{
+    /// <summary>Make a system call; the result goes to the sender as a <see cref="SyscallResult"/> with the same Corr.</summary>
+    public sealed record Call(long Corr, Syscall Syscall);
+
+    /// <summary>SIGKILL reached this thread: it runs do_exit (at once, or after the call it is in).</summary>
+    public sealed record Die
+    {
+        public static readonly Die Instance = new();
+        private Die() { }
+    }
+
+    /// <summary>A wait call finished (from the task list, after the reaped child's numbers were freed).</summary>
+    public sealed record WaitDone(long Corr, WaitResult Result);
+}
+
+/// <summary>Messages of <see cref="TaskListActor"/>: each handler is one hold of tasklist_lock.</summary>
+public static class TaskListProtocol
+{
+    /// <summary>copy_process() under tasklist_lock: attach the child whose pid is visible at every level.</summary>
+    public sealed record Attach(long Corr, int ForkerId, Pid.Pid Pid, CloneFlags Flags, NsProxy ChildProxy);
+
+    /// <summary>Reply to <see cref="Attach"/>: the child, or ENOMEM / EINTR.</summary>
+    public sealed record Attached(long Corr, TaskRecord? Child, Errno Errno);
+
+    /// <summary>exit_notify() for a thread (exit_group: <c>Group</c>).</summary>
+    public sealed record ExitNotify(int TaskId, bool Group);
+
+    public sealed record Wait(long Corr, int TaskId, int Selector, bool NoHang);
+    public sealed record CancelWait(int TaskId);
+    public sealed record Kill(long Corr, int TaskId, int Pid, int Signal);
+    public sealed record GetPpid(long Corr, int TaskId);
+    public sealed record SetChildSubreaper(long Corr, int TaskId, bool On);
+
+    /// <summary>Read /proc/PID/status (PID in the root namespace, or the caller itself when <c>Self</c>).</summary>
+    public sealed record ReadStatus(long Corr, int TaskId, int RootPid, int RootTid, bool Self);
+
+    /// <summary>Reply for calls answered with a number, errno or text.</summary>
+    public sealed record Result(long Corr, long Value, Errno Errno, string? Text);
+
+    /// <summary>The pid map of a dying namespace has only init's pid left.</summary>
+    internal sealed record NamespaceEmptied(int InitId);
+
+    /// <summary>Creates the actor of a task that booted with the kernel (its init).</summary>
+    internal sealed record Adopt(int TaskId, Pid.Pid Pid, NsProxy Proxy, IActorRef ReplyTo);
+}
