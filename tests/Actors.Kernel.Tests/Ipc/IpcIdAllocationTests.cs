@@ -177,6 +177,26 @@ public class IpcIdAllocationTests
     }
 
     [Fact]
+    public void Create_reusing_last_idx_bumps_seq()
+    {
+        // idx == last_idx needs a full window: 32768 objects, remove the last allocated one, create again.
+        var ns = new IpcNamespaceState(new IpcLimits { Msgmni = IpcConstants.Mni });
+        for (var i = 0; i < IpcConstants.Mni; i++)
+        {
+            Assert.Equal(i, ns.CreatePrivate());
+        }
+
+        Assert.Equal(32767, ns.Messages.LastIdx);
+        Assert.Equal(Errno.None, ns.Remove(IpcType.Msg, 32767, Root));
+
+        var id = ns.CreatePrivate();
+
+        Assert.Equal(65535, id);                                      // seq 1, idx 32767
+        Assert.Equal(1, ns.Messages.Seq);
+        ns.CheckInvariants();
+    }
+
+    [Fact]
     public void Create_records_mode_and_owner_from_flags_and_credentials()
     {
         var ns = new IpcNamespaceState();
