@@ -1,0 +1,23 @@
+namespace Actors.Scheduling;
+
+/// <summary>Decides which parked item runs next; one instance drives a sequence of schedules (iterations).</summary>
+/// <remarks>
+/// Strategies are deterministic functions of their constructor arguments, the iteration number and the
+/// enabled lists they are shown, so a (strategy, seed, iteration) triple names one schedule on any machine.
+/// Not thread-safe: a strategy belongs to the thread that runs <see cref="SchedulingController.Run"/>.
+/// </remarks>
+public interface ISchedulingStrategy
+{
+    /// <summary>Called at the start of each schedule (iteration, from 0).</summary>
+    /// <returns>False when the strategy has nothing more to explore (e.g. DFS exhausted).</returns>
+    bool PrepareIteration(int iteration);
+
+    /// <summary>Chooses the index into <paramref name="enabled"/> (never empty) of the item to run.</summary>
+    /// <param name="enabled">Enabled items ordered by actor label (ordinal), then sequence, so that an index
+    /// means the same thing in any process. The list is reused by the controller: do not keep it.</param>
+    /// <param name="stepIndex">Step index within the current schedule, from 0.</param>
+    int Choose(IReadOnlyList<SchedulableItem> enabled, int stepIndex);
+
+    /// <summary>A short description with every parameter needed to rebuild the strategy, e.g. <c>random(seed=42)</c>.</summary>
+    string Describe();
+}

@@ -1,0 +1,526 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Akka.Actor;
+using Akka.Dispatch;
+
+namespace Actors.Scheduling;
+
+/// <summary>Holds every mailbox run submitted to the controlled dispatchers of one actor system and runs
+/// them on the calling thread, one per step, in the order an <see cref="ISchedulingStrategy"/> chooses.</summary>
+/// <remarks>
+/// One controller per <see cref="ActorSystem"/>, shared by every controlled dispatcher id in it.
+/// A step is one <c>Mailbox.Run</c>: all pending system messages plus at most one user message
+/// (<see cref="ControlledDispatcher"/> sets the throughput so). Work can be parked from any thread (whoever
+/// calls <c>Tell</c>); all state is guarded by one lock. Work submitted from another thread while
+/// <see cref="Run"/> is running marks the controller <see cref="Tainted"/>: model work escaped the controller.
+/// Call <see cref="ReleaseToThreadPool"/> before <c>ActorSystem.Terminate</c>, or termination hangs.
+/// </remarks>
+public sealed class SchedulingController
+{
+    private const string UnknownActor = "(unknown)";
+    private const string RunnableMessage = "(runnable)";
+
+    private static readonly ConditionalWeakTable<ActorSystem, SchedulingController> Controllers = new();
+
+    private readonly object _lock = new();
+
+    // Guarded by _lock. Invariant: sorted by (Label ordinal, Sequence); at most one entry per mailbox.
+    private readonly List<PendingWork> _pending = [];
+
+    // Guarded by _lock. Registered in ControlledDispatcher.Attach, removed in Detach.
+    private readonly Dictionary<Mailbox, MailboxState> _mailboxes = new(ReferenceEqualityComparer.Instance);
+
+    // Guarded by _lock. Message type -> readable short name; the same string instance for a type.
+    private readonly Dictionary<Type, string> _messageNames = [];
+
+    // Owned by the thread inside Run: the enabled list handed to strategies, reused each step.
+    private readonly List<SchedulableItem> _enabled = [];
+
+    private long _nextSequence;
+    private long _totalSteps;
+    private int _runThreadId;
+    private int _stepInRun;
+    private int _waiters;
+    private volatile bool _released;
+    private string? _taint;
+
+    private SchedulingController(ActorSystem system) => System = system;
+
+    /// <summary>The actor system whose controlled dispatchers feed this controller.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The controller of <paramref name="system"/> (created on first use).</summary>
+    public static SchedulingController Get(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        return Controllers.GetValue(system, static s => new SchedulingController(s));
+    }
+
+    /// <summary>Number of parked items.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Snapshot of the parked items in order of parking (FIFO by sequence number).</summary>
+    public IReadOnlyList<SchedulableItem> Pending
+    {
+        get
+        {
+            var items = new List<SchedulableItem>();
+            lock (_lock)
+            {
+                foreach (var work in _pending)
+                {
+                    items.Add(work.CurrentItem());
+                }
+            }
+
+            items.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            return items;
+        }
+    }
+
+    /// <summary>Steps run by this controller since it was created.</summary>
+    public long TotalSteps => Interlocked.Read(ref _totalSteps);
+
+    /// <summary>True when work was submitted from another thread while <see cref="Run"/> was running.</summary>
+    public bool Tainted => Volatile.Read(ref _taint) is not null;
+
+    /// <summary>What was submitted from another thread first, when <see cref="Tainted"/>.</summary>
+    public string? TaintDescription => Volatile.Read(ref _taint);
+
+    /// <summary>True once <see cref="ReleaseToThreadPool"/> was called.</summary>
+    public bool Released => _released;
+
+    /// <summary>Forgets the taint.</summary>
+    public void ClearTaint() => Volatile.Write(ref _taint, null);
+
+    /// <summary>Runs parked work on the calling thread, one item per step, until nothing is parked,
+    /// <paramref name="maxSteps"/> steps ran, or <paramref name="afterStep"/> returns false.</summary>
+    /// <remarks>Exceptions thrown by the strategy or the callback propagate; the work not yet run stays parked.
+    /// Not reentrant: calling Run from a step or callback throws.</remarks>
+    public RunOutcome Run(ISchedulingStrategy strategy, int maxSteps = int.MaxValue, Func<StepRecord, bool>? afterStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
+        lock (_lock)
+        {
+            if (_runThreadId != 0)
+            {
+                throw new InvalidOperationException($"{nameof(SchedulingController)}.{nameof(Run)} is already running on thread {_runThreadId}.");
+            }
+
+            _runThreadId = Environment.CurrentManagedThreadId;
+            _stepInRun = 0;
+        }
+
+        var steps = 0;
+        var stopped = false;
+        var quiescent = false;
+        try
+        {
+            while (steps < maxSteps)
+            {
+                int count;
+                lock (_lock)
+                {
+                    count = _pending.Count;
+                    if (count == 0)
+                    {
+                        quiescent = true;
+                        break;
+                    }
+
+                    _enabled.Clear();
+                    for (var i = 0; i < count; i++)
+                    {
+                        _enabled.Add(_pending[i].CurrentItem());
+                    }
+                }
+
+                var choice = count == 1 && strategy is FifoStrategy ? 0 : strategy.Choose(_enabled, steps);
+                if ((uint)choice >= (uint)count)
+                {
+                    throw new InvalidOperationException($"{strategy.Describe()} chose index {choice} of {count} enabled items at step {steps}.");
+                }
+
+                var item = _enabled[choice];
+                PendingWork work;
+                lock (_lock)
+                {
+                    var index = choice;
+                    if (index >= _pending.Count || !ReferenceEquals(_pending[index].Item, item))
+                    {
+                        // Another (tainting) thread parked work since the list was built: find the item again.
+                        index = IndexOfItem(item);
+                    }
+
+                    work = _pending[index];
+                    _pending.RemoveAt(index);
+                    if (work.State is not null)
+                    {
+                        work.State.Parked = null;
+                    }
+                }
+
+                try
+                {
+                    work.Runnable.Run();
+                }
+                finally
+                {
+                    steps++;
+                    Interlocked.Increment(ref _totalSteps);
+                    if (work.State is { } state)
+                    {
+                        lock (_lock)
+                        {
+                            _stepInRun = steps;
+                            state.DropProcessed();
+                        }
+                    }
+                    else
+                    {
+                        Volatile.Write(ref _stepInRun, steps);
+                    }
+                }
+
+                if (afterStep is not null && !afterStep(new StepRecord(steps - 1, choice, count, item.Actor, item.Message)))
+                {
+                    stopped = true;
+                    break;
+                }
+            }
+
+            if (!quiescent)
+            {
+                quiescent = PendingCount == 0;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _runThreadId = 0;
+            }
+        }
+
+        return new RunOutcome(steps, quiescent, stopped, !stopped && !quiescent && steps >= maxSteps);
+    }
+
+    /// <summary>Runs parked work in FIFO order (lowest sequence first) until nothing is parked or
+    /// <paramref name="maxSteps"/> steps ran.</summary>
+    public RunOutcome RunToQuiescence(int maxSteps = int.MaxValue) => Run(FifoStrategy.Instance, maxSteps);
+
+    /// <summary>Blocks up to <paramref name="timeout"/> until at least <paramref name="count"/> items are parked.</summary>
+    /// <remarks>Top-level actors start asynchronously via the <c>/user</c> guardian, so their first run is parked
+    /// from the guardian's thread some time after <c>ActorOf</c> returns.</remarks>
+    public bool WaitForPending(int count, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        lock (_lock)
+        {
+            _waiters++;
+            try
+            {
+                while (_pending.Count < count)
+                {
+                    var left = timeout - clock.Elapsed;
+                    if (left <= TimeSpan.Zero || _released)
+                    {
+                        return false;
+                    }
+
+                    Monitor.Wait(_lock, left);
+                }
+
+                return true;
+            }
+            finally
+            {
+                _waiters--;
+            }
+        }
+    }
+
+    /// <summary>Stops parking: everything parked and everything submitted later runs on the thread pool.</summary>
+    /// <remarks>Call before <c>ActorSystem.Terminate</c> (the guardians' stop messages would otherwise wait
+    /// for a controller that nobody runs). Irreversible for this actor system.</remarks>
+    public void ReleaseToThreadPool()
+    {
+        List<PendingWork> release;
+        lock (_lock)
+        {
+            if (_released)
+            {
+                return;
+            }
+
+            _released = true;
+            release = [.. _pending];
+            _pending.Clear();
+            foreach (var state in _mailboxes.Values)
+            {
+                state.Parked = null;
+                state.Shadow.Clear();
+            }
+
+            _mailboxes.Clear();
+            Monitor.PulseAll(_lock);
+        }
+
+        release.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        foreach (var work in release)
+        {
+            QueueOnThreadPool(work.Runnable);
+        }
+    }
+
+    internal void Register(Mailbox? mailbox, string label)
+    {
+        lock (_lock)
+        {
+            if (!_released && mailbox is not null)
+            {
+                _mailboxes[mailbox] = new MailboxState(mailbox, label);
+            }
+        }
+    }
+
+    internal void Unregister(Mailbox? mailbox)
+    {
+        if (mailbox is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _mailboxes.Remove(mailbox);
+        }
+    }
+
+    /// <summary>Called for every user message sent to a controlled actor, before it is enqueued.</summary>
+    internal void OnDispatch(Mailbox? mailbox, object message)
+    {
+        if (_released || mailbox is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_released || !_mailboxes.TryGetValue(mailbox, out var state))
+            {
+                return;
+            }
+
+            var name = NameOf(message);
+            CheckThread(state.Label, name);
+            state.Shadow.Enqueue(name);
+        }
+    }
+
+    /// <summary>Parks <paramref name="runnable"/> (a mailbox or a dispatcher task).</summary>
+    internal void Park(IRunnable runnable)
+    {
+        if (!_released)
+        {
+            lock (_lock)
+            {
+                if (!_released)
+                {
+                    var mailbox = runnable as Mailbox;
+                    MailboxState? state = null;
+                    if (mailbox is not null)
+                    {
+                        _mailboxes.TryGetValue(mailbox, out state);
+                    }
+
+                    var label = state?.Label ?? (mailbox is null ? SchedulableItem.DispatcherTask : UnknownActor);
+                    var fallback = mailbox is null ? RunnableMessage : SchedulableItem.SystemOnly;
+                    CheckThread(label, state?.Head ?? fallback);
+                    var work = new PendingWork(runnable, state, label, _nextSequence++, fallback);
+                    Insert(work);
+                    if (state is not null)
+                    {
+                        state.Parked = work;
+                    }
+
+                    if (_waiters > 0)
+                    {
+                        Monitor.PulseAll(_lock);
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        QueueOnThreadPool(runnable);
+    }
+
+    internal static string LabelOf(ActorPath path)
+    {
+        var elements = path.Elements;
+        var sb = new StringBuilder();
+        var start = elements.Count > 1 && elements[0] == "user" ? 1 : 0;
+        if (start == 0)
+        {
+            sb.Append('/');
+        }
+
+        for (var i = start; i < elements.Count; i++)
+        {
+            if (i > start)
+            {
+                sb.Append('/');
+            }
+
+            sb.Append(elements[i]);
+        }
+
+        return sb.ToString();
+    }
+
+    internal static string ReadableName(Type type)
+    {
+        var name = StripArity(type.Name);
+        for (var outer = type.DeclaringType; outer is not null; outer = outer.DeclaringType)
+        {
+            name = StripArity(outer.Name) + "." + name;
+        }
+
+        return name;
+
+        static string StripArity(string n)
+        {
+            var tick = n.IndexOf('`', StringComparison.Ordinal);
+            return tick < 0 ? n : n[..tick];
+        }
+    }
+
+    private static void QueueOnThreadPool(IRunnable runnable) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), runnable, preferLocal: false);
+
+    private string NameOf(object message)
+    {
+        var type = message.GetType();
+        if (!_messageNames.TryGetValue(type, out var name))
+        {
+            name = ReadableName(type);
+            _messageNames.Add(type, name);
+        }
+
+        return name;
+    }
+
+    // Caller holds _lock.
+    private void CheckThread(string label, string message)
+    {
+        if (_runThreadId != 0 && _taint is null && Environment.CurrentManagedThreadId != _runThreadId)
+        {
+            Volatile.Write(
+                ref _taint,
+                $"work for '{label}' ({message}) was submitted from thread {Environment.CurrentManagedThreadId} " +
+                $"while Run was running on thread {_runThreadId}, after {_stepInRun} step(s) of that run");
+        }
+    }
+
+    // Caller holds _lock. The new sequence number is the largest, so the entry goes after every entry
+    // whose label is <= its label.
+    private void Insert(PendingWork work)
+    {
+        int lo = 0, hi = _pending.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (string.CompareOrdinal(_pending[mid].Label, work.Label) <= 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        _pending.Insert(lo, work);
+    }
+
+    // Caller holds _lock.
+    private int IndexOfItem(SchedulableItem item)
+    {
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            if (_pending[i].Sequence == item.Sequence)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"Chosen item {item} is no longer parked.");
+    }
+
+    /// <summary>Per-mailbox bookkeeping. Guarded by the controller lock.</summary>
+    private sealed class MailboxState(Mailbox mailbox, string label)
+    {
+        public Mailbox Mailbox { get; } = mailbox;
+
+        public string Label { get; } = label;
+
+        /// <summary>Names of the user messages in the mailbox, in order.
+        /// Invariant: mirrors the real queue, except for messages enqueued without Dispatch (e.g. unstash).</summary>
+        public Queue<string> Shadow { get; } = new();
+
+        public PendingWork? Parked { get; set; }
+
+        public string? Head => Shadow.Count > 0 ? Shadow.Peek() : null;
+
+        /// <summary>After a run: drops the shadow entries of the messages the run dequeued.</summary>
+        public void DropProcessed()
+        {
+            var excess = Shadow.Count - Mailbox.MessageQueue.Count;
+            for (; excess > 0; excess--)
+            {
+                Shadow.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>One parked runnable. Guarded by the controller lock.</summary>
+    private sealed class PendingWork(IRunnable runnable, MailboxState? state, string label, long sequence, string fallbackMessage)
+    {
+        public IRunnable Runnable { get; } = runnable;
+
+        public MailboxState? State { get; } = state;
+
+        public string Label { get; } = label;
+
+        public long Sequence { get; } = sequence;
+
+        public SchedulableItem? Item { get; private set; }
+
+        /// <summary>The item as of now: the head message can change while the work is parked.</summary>
+        public SchedulableItem CurrentItem()
+        {
+            var message = State?.Head ?? fallbackMessage;
+            var item = Item;
+            if (item is null || !ReferenceEquals(item.Message, message))
+            {
+                item = new SchedulableItem(Sequence, Label, message);
+                Item = item;
+            }
+
+            return item;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Akka.Actor;
+
+namespace Actors.Scheduling.Tests;
+
+/// <summary>An actor system with one controlled dispatcher and a started <see cref="ControlledHost"/>;
+/// disposing releases the controller and terminates the system.</summary>
+internal sealed class ControlledSystem : IDisposable
+{
+    public const string DispatcherId = "actors.dispatchers.controlled";
+
+    public const string Hocon = """
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        actors.dispatchers.controlled {
+          type = "Actors.Scheduling.ControlledDispatcherConfigurator, Actors.Scheduling"
+        }
+        """;
+
+    public ControlledSystem(string name = "sched")
+    {
+        System = ActorSystem.Create(name, Hocon);
+        Controller = SchedulingController.Get(System);
+        Host = ControlledHost.Create(System, DispatcherId);
+    }
+
+    public ActorSystem System { get; }
+
+    public SchedulingController Controller { get; }
+
+    public ControlledHost Host { get; }
+
+    public void Dispose()
+    {
+        Controller.ReleaseToThreadPool();
+        System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
+}
