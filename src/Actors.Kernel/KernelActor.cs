@@ -12,8 +12,11 @@ namespace Actors.Kernel;
 /// scenario's namespace).</remarks>
 public sealed class KernelActor : ReceiveActor
 {
+    private readonly KernelContext _ctx;
+
     public KernelActor(KernelContext ctx, IActorRef notify)
     {
+        _ctx = ctx;
         var settings = ctx.Settings;
         ctx.TryCountNamespace();
         // References on the initial namespace: init's pid and init's nsproxy, plus one for the kernel itself
@@ -26,10 +29,13 @@ public sealed class KernelActor : ReceiveActor
         map.Commit(initNr, initPid, innermost: true);
         Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, ActorRefs.Nobody, 0), "ns0");
         var tasks = Context.ActorOf(TaskListActor.Props(ctx), "tasks");
+        ctx.View.TaskListActor = tasks;
         var proxy = new NsProxy(root, ipcNs: 0, utsNs: 0, mntNs: 0, netNs: 0);
         tasks.Tell(new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify));
         ReceiveAny(_ => { });
     }
+
+    protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx, IActorRef notify) =>
         Akka.Actor.Props.Create<KernelActor>(ctx, notify).WithDispatcher(ctx.Settings.Dispatcher);

@@ -1,4 +1,5 @@
 using Actors.Kernel.Pid;
+using Akka.Actor;
 using Actors.Kernel.Tasks;
 
 namespace Actors.Kernel;
@@ -26,6 +27,25 @@ public sealed class KernelContext
     public KernelSettings Settings { get; }
 
     public KernelView View { get; } = new();
+
+    /// <summary>Exceptions thrown by model actors: each one is a model bug (expected failures are errno replies).</summary>
+    public IReadOnlyList<Exception> Failures
+    {
+        get { lock (_failures) { return [.. _failures]; } }
+    }
+
+    private readonly List<Exception> _failures = [];
+
+    /// <summary>Supervision of every model actor: record the exception as a bug and stop the actor (a restart would
+    /// silently lose kernel state).</summary>
+    public SupervisorStrategy Supervision() => new OneForOneStrategy(ex =>
+    {
+        lock (_failures)
+        {
+            _failures.Add(ex);
+        }
+        return Directive.Stop;
+    });
 
     public int NewNsId() => Interlocked.Increment(ref _nextNsId) - 1;
 
@@ -57,6 +77,9 @@ public sealed class KernelView
 
     /// <summary>The task list (tasklist_lock domain), once the kernel booted.</summary>
     public TaskList? Tasks { get; internal set; }
+
+    /// <summary>The task list's actor (observers use it to interrupt a blocked wait).</summary>
+    public IActorRef TaskListActor { get; internal set; } = ActorRefs.Nobody;
 
     /// <summary>The initial namespace.</summary>
     public NsHandle? RootNs { get; internal set; }

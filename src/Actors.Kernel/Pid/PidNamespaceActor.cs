@@ -31,6 +31,8 @@ public sealed class PidNamespaceActor : ReceiveActor
         }
     }
 
+    protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
+
     public static Props Props(KernelContext ctx, NsHandle handle, PidMap map, IActorRef requester, long corr) =>
         Akka.Actor.Props.Create<PidNamespaceActor>(ctx, handle, map, requester, corr).WithDispatcher(ctx.Settings.Dispatcher);
 

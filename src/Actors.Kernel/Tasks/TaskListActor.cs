@@ -32,6 +32,8 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
         Receive<ReadStatus>(HandleReadStatus);
     }
 
+    protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
+
     public static Props Props(KernelContext ctx) =>
         Akka.Actor.Props.Create<TaskListActor>(ctx).WithDispatcher(ctx.Settings.Dispatcher);
 

@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Actors.Cli;
+
+var root = new RootCommand("Actors: an executable actor model of Linux pid namespaces, next_id and cgroups.");
+root.Subcommands.Add(RunCommand.Create());
+return root.Parse(args).Invoke();

@@ -1,0 +1,271 @@
+using Actors.Kernel;
+using Actors.Kernel.Specifications;
+using Actors.Kernel.Tasks;
+using Actors.Scheduling;
+using Akka.Actor;
+
+namespace Actors.Scenarios;
+
+/// <summary>One execution of a scenario on a fresh model kernel under a <see cref="ControlledHost"/>.</summary>
+/// <remarks>
+/// Steps outside parallel blocks are issued one at a time and the kernel runs to quiescence (FIFO) after each. A
+/// parallel block is run either in written order, each step to completion (<c>actors run</c>), or with every task's
+/// steps issued as soon as its previous step returned and the controller choosing the order with a strategy
+/// (<c>actors explore</c>). After every controlled step the kernel's step invariants are checked, and at every
+/// quiescence the quiescent ones.
+/// </remarks>
+public sealed class ScenarioExecution : IDisposable
+{
+    private static int s_kernels;
+
+    private readonly ControlledHost _host;
+    private readonly Scenario _scenario;
+    private readonly IActorRef _kernel;
+    private readonly IActorRef _driver;
+    private readonly Dictionary<string, TaskRecord> _names = [];
+    private readonly Dictionary<long, Issued> _inFlight = [];
+    private readonly List<StepOutcome> _outcomes = [];
+    private readonly Dictionary<string, Queue<Step>> _queues = [];
+    private long _corr;
+
+    /// <param name="host">The controlled host; the kernel is created as its child.</param>
+    /// <param name="scenario">The checked scenario.</param>
+    /// <param name="settings">Kernel settings before the scenario's own <c>config</c> lines.</param>
+    public ScenarioExecution(ControlledHost host, Scenario scenario, KernelSettings settings)
+    {
+        _host = host;
+        _scenario = scenario;
+        Context = new KernelContext(ApplyConfig(scenario, settings));
+        _driver = host.Spawn(Props.Create<DriverActor>(this).WithDispatcher(host.DispatcherId), $"driver{Interlocked.Increment(ref s_kernels)}");
+        _kernel = host.Spawn(KernelActor.Props(Context, _driver), $"kernel{s_kernels}");
+        Quiesce();
+        if (!_names.ContainsKey("init"))
+        {
+            throw new InvalidOperationException("the kernel did not boot");
+        }
+    }
+
+    /// <summary>The kernel.</summary>
+    public KernelContext Context { get; }
+
+    /// <summary>Outcomes of the steps run so far, in completion order.</summary>
+    public IReadOnlyList<StepOutcome> Outcomes => _outcomes;
+
+    /// <summary>Controlled steps taken so far, each as (actor, message).</summary>
+    public List<StepRecord> Schedule { get; } = [];
+
+    /// <summary>Runs every item in written order, parallel blocks too, each step to completion.</summary>
+    public void RunInOrder()
+    {
+        foreach (var item in _scenario.Items)
+        {
+            var steps = item is ParallelBlock b ? b.Steps : [(Step)item];
+            foreach (var step in steps)
+            {
+                RunOne(step);
+            }
+        }
+    }
+
+    /// <summary>Runs the scenario with parallel blocks interleaved by <paramref name="strategy"/>. Returns false when
+    /// the step bound was hit (the schedule was cut short).</summary>
+    public bool RunExplored(ISchedulingStrategy strategy, int maxSteps)
+    {
+        foreach (var item in _scenario.Items)
+        {
+            if (item is Step step)
+            {
+                RunOne(step);
+                continue;
+            }
+            var block = (ParallelBlock)item;
+            _queues.Clear();
+            foreach (var s in block.Steps)
+            {
+                if (!_queues.TryGetValue(s.Task, out var q))
+                {
+                    _queues[s.Task] = q = new Queue<Step>();
+                }
+                q.Enqueue(s);
+            }
+            foreach (var task in block.Steps.Select(s => s.Task).Distinct().ToArray())
+            {
+                IssueNext(task);
+            }
+            var outcome = Run(strategy, maxSteps - Schedule.Count);
+            if (outcome.HitStepBound)
+            {
+                return false;
+            }
+            if (_inFlight.Count > 0 || _queues.Values.Any(q => q.Count > 0))
+            {
+                var blocked = string.Join(", ", _inFlight.Values.Select(i => $"{i.Step.Task} (line {i.Step.Line}: {i.Step.Call})"));
+                throw new DeadlockException($"deadlock: every remaining task is blocked: {blocked}");
+            }
+            _queues.Clear();
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _host.Stop(_kernel);
+        _host.Stop(_driver);
+    }
+
+    private void RunOne(Step step)
+    {
+        var corr = Issue(step);
+        if (corr is null)
+        {
+            return;
+        }
+        Quiesce();
+        if (_inFlight.Remove(corr.Value, out var issued))
+        {
+            if (issued.Call is not Calls.Wait)
+            {
+                throw new InvalidOperationException($"{_scenario.File}:{step.Line}: the model did not answer {step.Call} (model bug)");
+            }
+            // A wait that still blocks at quiescence: report it and interrupt it so the task can go on.
+            Record(step, StepOutcome.BlocksForever);
+            Context.View.TaskListActor.Tell(new TaskListProtocol.CancelWait(issued.Task.Id), _driver);
+            Quiesce();
+        }
+    }
+
+    /// <summary>Issues <paramref name="step"/>; returns its correlation id, or null when it completed at once (dead task).</summary>
+    private long? Issue(Step step)
+    {
+        var caller = Lookup(step, step.Task);
+        if (!Context.View.Tasks!.Tasks.ContainsKey(caller.Id) || caller.ExitState != ExitState.Running)
+        {
+            Record(step, StepOutcome.Dead);
+            return null;
+        }
+        var call = StepBinder.Bind(step, name => PidOf(step, caller, name), name =>
+        {
+            var t = Lookup(step, name);
+            return Context.View.Tasks!.Tasks.ContainsKey(t.Id) ? t : null;
+        });
+        var corr = ++_corr;
+        _inFlight[corr] = new Issued(step, caller, call);
+        caller.Actor.Tell(new TaskProtocol.Call(corr, call), _driver);
+        return corr;
+    }
+
+    private void IssueNext(string task)
+    {
+        while (_queues.TryGetValue(task, out var q) && q.Count > 0)
+        {
+            if (Issue(q.Dequeue()) is not null)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnResult(SyscallResult r)
+    {
+        if (!_inFlight.Remove(r.Corr, out var issued))
+        {
+            return; // the EINTR of a wait interrupted after "blocks forever"
+        }
+        var step = issued.Step;
+        if (r.NewTask is not null && step.Bind is not null)
+        {
+            _names[step.Bind] = r.NewTask;
+        }
+        Record(step, StepOutcome.Format(step, r));
+        IssueNext(step.Task);
+    }
+
+    private void Record(Step step, string result)
+    {
+        var caller = _names[step.Task];
+        _outcomes.Add(new StepOutcome(step, result, StepOutcome.Check(step, result, name => PidOf(step, caller, name))));
+    }
+
+    private TaskRecord Lookup(Step step, string name) => _names.TryGetValue(name, out var t)
+        ? t
+        : throw new ScenarioException(_scenario.File, step.Line, $"task '{name}' is not bound (the call that should have created it failed)");
+
+    /// <summary>The pid task <paramref name="name"/> has (or had, once reaped) as <paramref name="caller"/> sees it:
+    /// 0 when not visible in the caller's namespace.</summary>
+    private long PidOf(Step step, TaskRecord caller, string name) => Lookup(step, name).Pid.NrIn(caller.Pid.Ns);
+
+    private void Quiesce()
+    {
+        var outcome = Run(FifoStrategy.Instance, int.MaxValue);
+        if (!outcome.Quiescent)
+        {
+            throw new InvalidOperationException("the kernel did not quiesce");
+        }
+    }
+
+    private RunOutcome Run(ISchedulingStrategy strategy, int maxSteps)
+    {
+        var outcome = _host.Controller.Run(strategy, Math.Max(0, maxSteps), step =>
+        {
+            Schedule.Add(step);
+            CheckFailures();
+            KernelInvariants.CheckStep(Context.View);
+            return true;
+        });
+        CheckFailures();
+        if (outcome.Quiescent)
+        {
+            KernelInvariants.CheckQuiescent(Context.View);
+        }
+        if (_host.Controller.Tainted)
+        {
+            throw new InvalidOperationException($"model work escaped the controlled dispatcher: {_host.Controller.TaintDescription}");
+        }
+        return outcome;
+    }
+
+    private void CheckFailures()
+    {
+        if (Context.Failures.Count > 0)
+        {
+            throw new ModelFailureException(Context.Failures[0]);
+        }
+    }
+
+    private static KernelSettings ApplyConfig(Scenario scenario, KernelSettings settings)
+    {
+        foreach (var c in scenario.Config)
+        {
+            switch (c.Key)
+            {
+                case "pid_max":
+                    var min = Math.Max(settings.ReservedPids + 1, 8 * settings.PossibleCpus);
+                    if (c.Value < min || c.Value > Kernel.Pid.PidMap.PidMaxLimit)
+                    {
+                        throw new ScenarioException(scenario.File, c.Line, $"pid_max must be in [{min}, {Kernel.Pid.PidMap.PidMaxLimit}]");
+                    }
+                    settings = settings with { PidMax = (int)c.Value };
+                    break;
+            }
+        }
+        return settings;
+    }
+
+    private sealed record Issued(Step Step, TaskRecord Task, Syscall Call);
+
+    /// <summary>Receives system call results and the kernel's boot message on the controlled dispatcher.</summary>
+    private sealed class DriverActor : ReceiveActor
+    {
+        public DriverActor(ScenarioExecution execution)
+        {
+            Receive<SyscallResult>(execution.OnResult);
+            Receive<KernelProtocol.Booted>(b => execution._names["init"] = b.Init);
+        }
+    }
+}
+
+/// <summary>Every task with a step left was blocked when the kernel went quiescent.</summary>
+public sealed class DeadlockException(string message) : Exception(message);
+
+/// <summary>A model actor threw: a bug in the model.</summary>
+public sealed class ModelFailureException(Exception inner) : Exception($"model bug: {inner.GetType().Name}: {inner.Message}", inner);
