@@ -24,7 +24,7 @@ public sealed class KernelActor : ReceiveActor
         var root = new NsHandle(ctx.NewNsId(), 0, null, initialRefs: 3);
         ctx.View.RootNs = root;
         var map = new PidMap(root, settings.PidMax, settings.ReservedPids);
-        map.Reserve(0, out var initNr);
+        map.Reserve(null, out var initNr);
         var initPid = new Pid.Pid(ctx.NewPidId(), ImmutableArray.Create(new UPid(initNr, root)));
         map.Commit(initNr, initPid, innermost: true);
         Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, ActorRefs.Nobody, 0), "ns0");

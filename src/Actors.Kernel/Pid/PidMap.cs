@@ -87,31 +87,31 @@ public sealed class PidMap
         }
     }
 
-    /// <summary>One level of kernel/pid.c:alloc_pid(): reserve <paramref name="requested"/> (a set_tid entry) or, when it
-    /// is 0, the next number by cyclic allocation.</summary>
-    public Errno Reserve(int requested, out int nr)
+    /// <summary>One level of kernel/pid.c:alloc_pid(): reserve <paramref name="requested"/> (this level's set_tid entry)
+    /// or, when there is none (null), the next number by cyclic allocation.</summary>
+    public Errno Reserve(int? requested, out int nr)
     {
         nr = 0;
-        if (requested != 0)
+        if (requested is int tid)
         {
             // alloc_pid: "if (tid < 1 || tid >= pid_max) goto out_free" with -EINVAL
-            if (requested < 1 || requested >= PidMax)
+            if (tid < 1 || tid >= PidMax)
             {
                 return Errno.EINVAL;
             }
             // alloc_pid: "Also fail if a PID != 1 is requested and no PID 1 exists" -> -EINVAL
-            if (requested != 1 && !HasChildReaper)
+            if (tid != 1 && !HasChildReaper)
             {
                 return Errno.EINVAL;
             }
             // idr_alloc(tid, tid + 1) fails -ENOSPC when taken; alloc_pid turns that into -EEXIST.
             // Requested numbers do not move the cursor.
-            if (IsTaken(requested))
+            if (IsTaken(tid))
             {
                 return Errno.EEXIST;
             }
-            Take(requested);
-            nr = requested;
+            Take(tid);
+            nr = tid;
             return Errno.None;
         }
 

@@ -6,8 +6,9 @@ namespace Actors.Kernel.Pid;
 /// <remarks>The order in which they are sent is written down once, in src/Actors.Kernel/PROTOCOLS.md.</remarks>
 public static class PidMapProtocol
 {
-    /// <summary>Reserve one number at this level (one iteration of alloc_pid()'s loop). <c>Requested</c> 0 = cyclic.</summary>
-    public sealed record Reserve(long Corr, int Requested);
+    /// <summary>Reserve one number at this level (one iteration of alloc_pid()'s loop): this level's set_tid entry, or
+    /// cyclic allocation when <c>Requested</c> is null.</summary>
+    public sealed record Reserve(long Corr, int? Requested);
 
     /// <summary>Reply to <see cref="Reserve"/>: <c>Errno.None</c> and the number, or the errno.</summary>
     public sealed record Reserved(long Corr, int Nr, Errno Errno);

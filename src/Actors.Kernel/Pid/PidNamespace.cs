@@ -7,7 +7,8 @@ namespace Actors.Kernel.Pid;
 /// protected by pidmap_lock); its child_reaper lives in the task list (tasklist_lock); its reference count is the
 /// atomic in <see cref="NsHandle"/>. Not modelled: the owning user namespace (every model task is privileged).
 /// Owned by one <see cref="PidNamespaceActor"/>; not thread-safe.
-/// Invariant: every child's parent is this namespace and its level is this level plus one.
+/// Invariant: every child's parent is this namespace and its level is this level plus one. A destroyed child stays
+/// listed until its <c>ChildGone</c> arrives (checked at quiescence by KernelInvariants).
 /// </remarks>
 public sealed class PidNamespace
 {
@@ -46,10 +47,6 @@ public sealed class PidNamespace
             if (!ReferenceEquals(child.Parent, Handle) || child.Level != Handle.Level + 1)
             {
                 throw new InvariantViolationException($"{Handle}: child {child} has another parent or level");
-            }
-            if (child.Destroyed)
-            {
-                throw new InvariantViolationException($"{Handle}: destroyed child {child} still listed");
             }
         }
     }

@@ -49,6 +49,20 @@ public static class KernelInvariants
     public static void CheckQuiescent(KernelView view)
     {
         CheckStep(view);
+        foreach (var ns in view.Namespaces)
+        {
+            if (ns.Handle.Destroyed)
+            {
+                throw new InvariantViolationException($"{ns.Handle} was destroyed but its actor still runs");
+            }
+            foreach (var child in ns.Children)
+            {
+                if (child.Destroyed)
+                {
+                    throw new InvariantViolationException($"{ns.Handle} still lists destroyed child {child}");
+                }
+            }
+        }
         var tasks = view.Tasks;
         if (tasks is null)
         {

@@ -95,7 +95,7 @@ public sealed partial class TaskActor
     private void ReserveNext(CloneOp op)
     {
         var index = op.Target!.Level - op.Level;
-        var requested = index < op.SetTid.Length ? op.SetTid[index] : 0;
+        int? requested = index < op.SetTid.Length ? op.SetTid[index] : null;
         op.Target.AtLevel(op.Level).PidMap.Tell(new PidMapProtocol.Reserve(_call!.Seq, requested));
     }
 
@@ -107,9 +107,12 @@ public sealed partial class TaskActor
             // alloc_pid() out_free: give back the inner levels already reserved (innermost first).
             if (op.Level < op.Target!.Level)
             {
-                ReleaseNumbers(op.Numbers!, op.Level + 1);
+                ReleaseThenFail(op, op.Level + 1, m.Errno);
             }
-            FailClone(op, m.Errno);
+            else
+            {
+                FailClone(op, m.Errno);
+            }
             return;
         }
         op.Numbers![op.Level] = new UPid(m.Nr, op.Target!.AtLevel(op.Level));
@@ -129,8 +132,7 @@ public sealed partial class TaskActor
         var op = Current(m.Corr).CloneState!;
         if (m.Errno != Errno.None)
         {
-            ReleaseNumbers(op.Numbers!, 0);
-            FailClone(op, m.Errno);
+            ReleaseThenFail(op, 0, m.Errno);
             return;
         }
         _taskList.Tell(new TaskListProtocol.Attach(_call!.Seq, _record.Id, op.Pid!, op.Flags, op.ChildProxy!));
@@ -141,8 +143,7 @@ public sealed partial class TaskActor
         var op = Current(m.Corr).CloneState!;
         if (m.Errno != Errno.None)
         {
-            ReleaseNumbers(op.Numbers!, 0);
-            FailClone(op, m.Errno);
+            ReleaseThenFail(op, 0, m.Errno);
             return;
         }
         // fork returns the child's number in the parent's active namespace (pid_vnr()).
@@ -156,12 +157,20 @@ public sealed partial class TaskActor
         Finish(SyscallResult.Fail(0, errno));
     }
 
-    /// <summary>Releases numbers[innermost .. stopLevel], innermost first, along the pid maps.</summary>
-    private static void ReleaseNumbers(UPid[] numbers, int stopLevel)
+    /// <summary>Releases numbers[innermost .. stopLevel], innermost first, along the pid maps; the call fails with
+    /// <paramref name="errno"/> once the last one is free (as alloc_pid() frees before copy_process() puts the
+    /// namespaces, so a new namespace never dies holding numbers).</summary>
+    private void ReleaseThenFail(CloneOp op, int stopLevel, Errno errno)
     {
+        var numbers = op.Numbers!;
         var innermost = numbers.Length - 1;
-        numbers[innermost].Ns.PidMap.Tell(new PidMapProtocol.Release(numbers, innermost, stopLevel, null, null));
+        numbers[innermost].Ns.PidMap.Tell(new PidMapProtocol.Release(numbers, innermost, stopLevel, Self, new NumbersReleased(_call!.Seq, errno)));
     }
+
+    private void HandleNumbersReleased(NumbersReleased m) => FailClone(Current(m.Corr).CloneState!, m.Errno);
+
+    /// <summary>The numbers of a failed clone are free again.</summary>
+    private sealed record NumbersReleased(long Corr, Errno Errno);
 
     private NsProxy NewProxy(NsHandle pidNs, CloneFlags flags) => _proxy!.With(
         pidNs,

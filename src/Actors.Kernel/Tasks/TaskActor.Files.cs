@@ -16,7 +16,7 @@ public sealed partial class TaskActor
                 _pid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, null));
                 break;
             case ProcPath.Status st:
-                _taskList.Tell(new TaskListProtocol.ReadStatus(_call!.Seq, _record.Id, st.Pid, st.Tid, st.Self));
+                _taskList.Tell(new TaskListProtocol.ReadStatus(_call!.Seq, _record.Id, st.Pid, st.Tid, st.Self, st.Thread));
                 break;
             default:
                 Finish(SyscallResult.Fail(0, Errno.ENOENT));
@@ -66,9 +66,10 @@ public abstract record ProcPath
 {
     public sealed record Sysctl(PidSysctl Which) : ProcPath;
 
-    /// <summary>/proc/PID/status or /proc/PID/task/TID/status (PID, TID in the root namespace); /proc/self/status,
-    /// /proc/thread-self/status (<c>Self</c>).</summary>
-    public sealed record Status(int Pid, int Tid, bool Self) : ProcPath;
+    /// <summary>/proc/TID/status (<c>Pid</c> 0: any task, threads too, as Linux's hidden /proc/TID entries) or
+    /// /proc/PID/task/TID/status (TID must be a thread of PID), numbers of the root namespace; /proc/self/status,
+    /// /proc/thread-self/status (<c>Self</c>: the caller's thread group leader, or with <c>Thread</c> the caller).</summary>
+    public sealed record Status(int Pid, int Tid, bool Self = false, bool Thread = false) : ProcPath;
 
     public sealed record Unknown : ProcPath;
 
@@ -80,19 +81,21 @@ public abstract record ProcPath
                 return new Sysctl(PidSysctl.NsLastPid);
             case "/proc/sys/kernel/pid_max":
                 return new Sysctl(PidSysctl.PidMax);
-            case "/proc/self/status" or "/proc/thread-self/status":
-                return new Status(0, 0, true);
+            case "/proc/self/status":
+                return new Status(0, 0, Self: true, Thread: false);
+            case "/proc/thread-self/status":
+                return new Status(0, 0, Self: true, Thread: true);
         }
         var parts = path.Split('/');
         // ["", "proc", PID, "status"] or ["", "proc", PID, "task", TID, "status"]
         if (parts.Length == 4 && parts[1] == "proc" && parts[3] == "status" && int.TryParse(parts[2], out var pid) && pid > 0)
         {
-            return new Status(pid, pid, false);
+            return new Status(0, pid);
         }
         if (parts.Length == 6 && parts[1] == "proc" && parts[3] == "task" && parts[5] == "status" &&
             int.TryParse(parts[2], out pid) && int.TryParse(parts[4], out var tid) && pid > 0 && tid > 0)
         {
-            return new Status(pid, tid, false);
+            return new Status(pid, tid);
         }
         return new Unknown();
     }

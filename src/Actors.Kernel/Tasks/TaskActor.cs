@@ -47,6 +47,7 @@ public sealed partial class TaskActor : ReceiveActor
         Receive<PidMapProtocol.Reserved>(HandleReserved);
         Receive<PidMapProtocol.Committed>(HandleCommitted);
         Receive<TaskListProtocol.Attached>(HandleAttached);
+        Receive<NumbersReleased>(HandleNumbersReleased);
     }
 
     public static Props Props(KernelContext ctx, TaskRecord record, NsProxy proxy, IActorRef taskList) =>

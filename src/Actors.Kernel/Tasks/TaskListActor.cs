@@ -92,9 +92,9 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
     {
         var caller = Task(m.TaskId);
         var root = _ctx.View.RootNs!;
-        var t = m.Self ? caller : _list.Find(root, m.RootTid);
+        var t = m.Self ? (m.Thread ? caller : caller.Group.Leader) : _list.Find(root, m.RootTid);
         // /proc/PID/task/TID: TID must be a thread of PID's group.
-        if (t is not null && !m.Self && t.Group.Leader.Pid.NrIn(root) != m.RootPid)
+        if (t is not null && !m.Self && m.RootPid != 0 && t.Group.Leader.Pid.NrIn(root) != m.RootPid)
         {
             t = null;
         }

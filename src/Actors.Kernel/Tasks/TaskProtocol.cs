@@ -71,8 +71,9 @@ public static class TaskListProtocol
     public sealed record GetPpid(long Corr, int TaskId);
     public sealed record SetChildSubreaper(long Corr, int TaskId, bool On);
 
-    /// <summary>Read /proc/PID/status (PID in the root namespace, or the caller itself when <c>Self</c>).</summary>
-    public sealed record ReadStatus(long Corr, int TaskId, int RootPid, int RootTid, bool Self);
+    /// <summary>Read /proc/TID/status or /proc/PID/task/TID/status (numbers in the root namespace; <c>RootPid</c> 0
+    /// for the first form), or the caller's own (<c>Self</c>: its group leader; with <c>Thread</c>: itself).</summary>
+    public sealed record ReadStatus(long Corr, int TaskId, int RootPid, int RootTid, bool Self, bool Thread);
 
     /// <summary>Reply for calls answered with a number, errno or text.</summary>
     public sealed record Result(long Corr, long Value, Errno Errno, string? Text);
