@@ -167,10 +167,6 @@ public sealed class SchedulingController
 
                     work = _pending[index];
                     _pending.RemoveAt(index);
-                    if (work.State is not null)
-                    {
-                        work.State.Parked = null;
-                    }
                 }
 
                 try
@@ -267,7 +263,6 @@ public sealed class SchedulingController
             _pending.Clear();
             foreach (var state in _mailboxes.Values)
             {
-                state.Parked = null;
                 state.Shadow?.Clear();
             }
 
@@ -374,10 +369,6 @@ public sealed class SchedulingController
                     CheckThread(label, fallback);
                     var work = new PendingWork(runnable, state, label, _nextSequence++, fallback);
                     Insert(work);
-                    if (state is not null)
-                    {
-                        state.Parked = work;
-                    }
 
                     if (_waiters > 0)
                     {
@@ -516,8 +507,6 @@ public sealed class SchedulingController
         /// <summary>For queues that cannot be peeked: names of the user messages in the mailbox, in order.
         /// Invariant: mirrors the real queue, except for messages enqueued without Dispatch (e.g. unstash).</summary>
         public Queue<string>? Shadow { get; }
-
-        public PendingWork? Parked { get; set; }
 
         /// <summary>The name of the head user message, or null when there is none.</summary>
         public string? HeadName(SchedulingController owner)
