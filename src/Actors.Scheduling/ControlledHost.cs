@@ -84,7 +84,7 @@ public sealed class ControlledHost
     {
         ArgumentNullException.ThrowIfNull(props);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (string.IsNullOrEmpty(props.Dispatcher))
+        if (string.IsNullOrEmpty(props.Deploy.Dispatcher))
         {
             props = props.WithDispatcher(DispatcherId);
         }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Akka.Actor;
 using Akka.Dispatch;
+using Akka.Dispatch.MessageQueues;
 
 namespace Actors.Scheduling;
 
@@ -37,6 +38,7 @@ public sealed class SchedulingController
     // Owned by the thread inside Run: the enabled list handed to strategies, reused each step.
     private readonly List<SchedulableItem> _enabled = [];
 
+    private int _shadowMailboxes;
     private long _nextSequence;
     private long _totalSteps;
     private int _runThreadId;
@@ -79,7 +81,7 @@ public sealed class SchedulingController
             {
                 foreach (var work in _pending)
                 {
-                    items.Add(work.CurrentItem());
+                    items.Add(work.CurrentItem(this));
                 }
             }
 
@@ -118,7 +120,7 @@ public sealed class SchedulingController
                 throw new InvalidOperationException($"{nameof(SchedulingController)}.{nameof(Run)} is already running on thread {_runThreadId}.");
             }
 
-            _runThreadId = Environment.CurrentManagedThreadId;
+            Volatile.Write(ref _runThreadId, Environment.CurrentManagedThreadId);
             _stepInRun = 0;
         }
 
@@ -142,7 +144,7 @@ public sealed class SchedulingController
                     _enabled.Clear();
                     for (var i = 0; i < count; i++)
                     {
-                        _enabled.Add(_pending[i].CurrentItem());
+                        _enabled.Add(_pending[i].CurrentItem(this));
                     }
                 }
 
@@ -165,10 +167,6 @@ public sealed class SchedulingController
 
                     work = _pending[index];
                     _pending.RemoveAt(index);
-                    if (work.State is not null)
-                    {
-                        work.State.Parked = null;
-                    }
                 }
 
                 try
@@ -179,17 +177,13 @@ public sealed class SchedulingController
                 {
                     steps++;
                     Interlocked.Increment(ref _totalSteps);
-                    if (work.State is { } state)
+                    Volatile.Write(ref _stepInRun, steps);
+                    if (work.State is { Shadow: not null } state)
                     {
                         lock (_lock)
                         {
-                            _stepInRun = steps;
                             state.DropProcessed();
                         }
-                    }
-                    else
-                    {
-                        Volatile.Write(ref _stepInRun, steps);
                     }
                 }
 
@@ -209,7 +203,7 @@ public sealed class SchedulingController
         {
             lock (_lock)
             {
-                _runThreadId = 0;
+                Volatile.Write(ref _runThreadId, 0);
             }
         }
 
@@ -269,8 +263,7 @@ public sealed class SchedulingController
             _pending.Clear();
             foreach (var state in _mailboxes.Values)
             {
-                state.Parked = null;
-                state.Shadow.Clear();
+                state.Shadow?.Clear();
             }
 
             _mailboxes.Clear();
@@ -290,7 +283,18 @@ public sealed class SchedulingController
         {
             if (!_released && mailbox is not null)
             {
-                _mailboxes[mailbox] = new MailboxState(mailbox, label);
+                var state = new MailboxState(mailbox, label, MessageQueuePeek.For(mailbox.MessageQueue.GetType()));
+                if (state.Shadow is not null)
+                {
+                    _shadowMailboxes++;
+                }
+
+                if (_mailboxes.Remove(mailbox, out var old) && old.Shadow is not null)
+                {
+                    _shadowMailboxes--;
+                }
+
+                _mailboxes.Add(mailbox, state);
             }
         }
     }
@@ -304,14 +308,25 @@ public sealed class SchedulingController
 
         lock (_lock)
         {
-            _mailboxes.Remove(mailbox);
+            if (_mailboxes.Remove(mailbox, out var state) && state.Shadow is not null)
+            {
+                _shadowMailboxes--;
+            }
         }
     }
 
-    /// <summary>Called for every user message sent to a controlled actor, before it is enqueued.</summary>
+    /// <summary>Called for every user message sent to a controlled actor, before it is enqueued: checks the
+    /// sending thread and feeds the shadow queue of mailboxes that cannot be peeked. Lock-free when neither applies.</summary>
     internal void OnDispatch(Mailbox? mailbox, object message)
     {
         if (_released || mailbox is null)
+        {
+            return;
+        }
+
+        var runThread = Volatile.Read(ref _runThreadId);
+        var foreign = runThread != 0 && runThread != Environment.CurrentManagedThreadId;
+        if (!foreign && Volatile.Read(ref _shadowMailboxes) == 0)
         {
             return;
         }
@@ -324,8 +339,12 @@ public sealed class SchedulingController
             }
 
             var name = NameOf(message);
-            CheckThread(state.Label, name);
-            state.Shadow.Enqueue(name);
+            if (foreign)
+            {
+                CheckThread(state.Label, name);
+            }
+
+            state.Shadow?.Enqueue(name);
         }
     }
 
@@ -347,13 +366,9 @@ public sealed class SchedulingController
 
                     var label = state?.Label ?? (mailbox is null ? SchedulableItem.DispatcherTask : UnknownActor);
                     var fallback = mailbox is null ? RunnableMessage : SchedulableItem.SystemOnly;
-                    CheckThread(label, state?.Head ?? fallback);
+                    CheckThread(label, fallback);
                     var work = new PendingWork(runnable, state, label, _nextSequence++, fallback);
                     Insert(work);
-                    if (state is not null)
-                    {
-                        state.Parked = work;
-                    }
 
                     if (_waiters > 0)
                     {
@@ -411,6 +426,7 @@ public sealed class SchedulingController
     private static void QueueOnThreadPool(IRunnable runnable) =>
         ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), runnable, preferLocal: false);
 
+    // Caller holds _lock.
     private string NameOf(object message)
     {
         var type = message.GetType();
@@ -426,12 +442,13 @@ public sealed class SchedulingController
     // Caller holds _lock.
     private void CheckThread(string label, string message)
     {
-        if (_runThreadId != 0 && _taint is null && Environment.CurrentManagedThreadId != _runThreadId)
+        var runThread = _runThreadId;
+        if (runThread != 0 && _taint is null && Environment.CurrentManagedThreadId != runThread)
         {
             Volatile.Write(
                 ref _taint,
                 $"work for '{label}' ({message}) was submitted from thread {Environment.CurrentManagedThreadId} " +
-                $"while Run was running on thread {_runThreadId}, after {_stepInRun} step(s) of that run");
+                $"while Run was running on thread {runThread}, after {Volatile.Read(ref _stepInRun)} step(s) of that run");
         }
     }
 
@@ -471,24 +488,42 @@ public sealed class SchedulingController
     }
 
     /// <summary>Per-mailbox bookkeeping. Guarded by the controller lock.</summary>
-    private sealed class MailboxState(Mailbox mailbox, string label)
+    private sealed class MailboxState
     {
-        public Mailbox Mailbox { get; } = mailbox;
+        private readonly Func<IMessageQueue, object?>? _peek;
 
-        public string Label { get; } = label;
+        public MailboxState(Mailbox mailbox, string label, Func<IMessageQueue, object?>? peek)
+        {
+            Mailbox = mailbox;
+            Label = label;
+            _peek = peek;
+            Shadow = peek is null ? new Queue<string>() : null;
+        }
 
-        /// <summary>Names of the user messages in the mailbox, in order.
+        public Mailbox Mailbox { get; }
+
+        public string Label { get; }
+
+        /// <summary>For queues that cannot be peeked: names of the user messages in the mailbox, in order.
         /// Invariant: mirrors the real queue, except for messages enqueued without Dispatch (e.g. unstash).</summary>
-        public Queue<string> Shadow { get; } = new();
+        public Queue<string>? Shadow { get; }
 
-        public PendingWork? Parked { get; set; }
+        /// <summary>The name of the head user message, or null when there is none.</summary>
+        public string? HeadName(SchedulingController owner)
+        {
+            if (_peek is null)
+            {
+                return Shadow!.Count > 0 ? Shadow.Peek() : null;
+            }
 
-        public string? Head => Shadow.Count > 0 ? Shadow.Peek() : null;
+            var head = _peek(Mailbox.MessageQueue);
+            return head is null ? null : owner.NameOf(head);
+        }
 
         /// <summary>After a run: drops the shadow entries of the messages the run dequeued.</summary>
         public void DropProcessed()
         {
-            var excess = Shadow.Count - Mailbox.MessageQueue.Count;
+            var excess = Shadow!.Count - Mailbox.MessageQueue.Count;
             for (; excess > 0; excess--)
             {
                 Shadow.Dequeue();
@@ -509,11 +544,17 @@ public sealed class SchedulingController
 
         public SchedulableItem? Item { get; private set; }
 
-        /// <summary>The item as of now: the head message can change while the work is parked.</summary>
-        public SchedulableItem CurrentItem()
+        /// <summary>The item as of now. While a mailbox is parked nobody dequeues from it, so once it shows a
+        /// user message the head cannot change; a system-only item is checked again each time.</summary>
+        public SchedulableItem CurrentItem(SchedulingController owner)
         {
-            var message = State?.Head ?? fallbackMessage;
             var item = Item;
+            if (item is not null && (State is null || !ReferenceEquals(item.Message, SchedulableItem.SystemOnly)))
+            {
+                return item;
+            }
+
+            var message = State?.HeadName(owner) ?? fallbackMessage;
             if (item is null || !ReferenceEquals(item.Message, message))
             {
                 item = new SchedulableItem(Sequence, Label, message);

@@ -6,6 +6,10 @@ namespace Actors.Scheduling;
 /// e.g. <c>host/kernel/ns0/pidmap</c>; actors outside <c>/user</c> keep a leading '/'.</param>
 /// <param name="Message">Short type name of the head user message of the mailbox (nested types as
 /// <c>Outer.Inner</c>), or <see cref="SchedulableItem.SystemOnly"/> when only system messages are pending.</param>
+/// <remarks>The message name is read by peeking Akka's default and deque (stash) queues. For other queue types
+/// (bounded, priority, custom) it comes from a shadow queue filled by <c>ControlledDispatcher.Dispatch</c>, which
+/// does not see messages put back without <c>Dispatch</c> (unstash) and then shows a stale name until they
+/// drained; names stay deterministic either way, so replay is unaffected.</remarks>
 public sealed record SchedulableItem(long Sequence, string Actor, string Message)
 {
     /// <summary>The <see cref="Message"/> of a mailbox run that has only system messages to process.</summary>

@@ -85,6 +85,56 @@ public sealed class ControlledDispatcherSpec
     }
 
     [Fact]
+    public void ControlledDispatcher_must_name_unstashed_messages_by_peeking_the_deque()
+    {
+        using var sys = new ControlledSystem();
+        var log = new List<string>();
+        var stasher = sys.Host.Spawn(Props.Create<StashingActor>(log), "stasher");
+        stasher.Tell("s1");
+        stasher.Tell("s2");
+        stasher.Tell(0);
+        stasher.Tell(1.5);
+        var steps = new List<string>();
+        sys.Controller.Run(FifoStrategy.Instance, afterStep: s =>
+        {
+            steps.Add(s.Message);
+            return true;
+        });
+        _output.WriteLine(string.Join(", ", steps));
+        Assert.Equal(["s1", "s2", "1.5"], log);
+        Assert.Equal(["String", "String", "Int32", "String", "String", "Double"], steps);
+
+        stasher.Tell(2.5);
+        var pending = Assert.Single(sys.Controller.Pending);
+        Assert.Equal("Double", pending.Message);
+        sys.Controller.RunToQuiescence();
+        Assert.Equal(0, sys.Controller.PendingCount);
+    }
+
+    [Fact]
+    public void ControlledDispatcher_must_name_messages_of_queues_it_cannot_peek_from_a_shadow_queue()
+    {
+        using var sys = new ControlledSystem();
+        var log = new List<string>();
+        var bounded = sys.Host.Spawn(Props.Create<RecorderActor>(log).WithMailbox("bounded-mailbox"), "bounded");
+        bounded.Tell("a");
+        bounded.Tell(1);
+        bounded.Tell(2.5);
+        Assert.Equal("String", Assert.Single(sys.Controller.Pending).Message);
+        var steps = new List<string>();
+        sys.Controller.Run(FifoStrategy.Instance, afterStep: s =>
+        {
+            steps.Add(s.Message);
+            return true;
+        });
+        Assert.Equal(["String", "Int32", "Double"], steps);
+        Assert.Equal(["bounded:a", "bounded:1", "bounded:2.5"], log);
+        bounded.Tell(PoisonPill.Instance);
+        Assert.Equal("PoisonPill", Assert.Single(sys.Controller.Pending).Message);
+        sys.Controller.RunToQuiescence();
+    }
+
+    [Fact]
     public void Fifo_must_run_messages_to_different_actors_in_the_order_they_were_sent()
     {
         using var sys = new ControlledSystem();
@@ -213,6 +263,31 @@ public sealed class ControlledDispatcherSpec
 
         protected override void OnReceive(object message) =>
             Context.ActorOf(Props.Create<RecorderActor>(_log).WithDispatcher(ControlledSystem.DispatcherId), "child");
+    }
+
+    private sealed class StashingActor : UntypedActor, IWithUnboundedStash
+    {
+        private readonly List<string> _log;
+
+        public StashingActor(List<string> log) => _log = log;
+
+        public IStash Stash { get; set; } = null!;
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case string:
+                    Stash.Stash();
+                    break;
+                case 0:
+                    Become(Open);
+                    Stash.UnstashAll();
+                    break;
+            }
+        }
+
+        private void Open(object message) => _log.Add(message.ToString()!);
     }
 
     private sealed class SignalActor : UntypedActor

@@ -13,6 +13,11 @@ internal sealed class ControlledSystem : IDisposable
         akka.stdout-loglevel = WARNING
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
+        bounded-mailbox {
+          mailbox-type = "Akka.Dispatch.BoundedMailbox"
+          mailbox-capacity = 100
+          mailbox-push-timeout-time = 1s
+        }
         actors.dispatchers.controlled {
           type = "Actors.Scheduling.ControlledDispatcherConfigurator, Actors.Scheduling"
         }
