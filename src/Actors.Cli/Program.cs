@@ -3,4 +3,6 @@ using Actors.Cli;
 
 var root = new RootCommand("Actors: an executable actor model of Linux pid namespaces, next_id and cgroups.");
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ExploreCommand.Create());
+root.Subcommands.Add(ExploreCommand.CreateReplay());
 return root.Parse(args).Invoke();

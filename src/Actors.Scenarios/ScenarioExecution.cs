@@ -16,8 +16,6 @@ namespace Actors.Scenarios;
 /// </remarks>
 public sealed class ScenarioExecution : IDisposable
 {
-    private static int s_kernels;
-
     private readonly ControlledHost _host;
     private readonly Scenario _scenario;
     private readonly IActorRef _kernel;
@@ -36,8 +34,9 @@ public sealed class ScenarioExecution : IDisposable
         _host = host;
         _scenario = scenario;
         Context = new KernelContext(ApplyConfig(scenario, settings));
-        _driver = host.Spawn(Props.Create<DriverActor>(this).WithDispatcher(host.DispatcherId), $"driver{Interlocked.Increment(ref s_kernels)}");
-        _kernel = host.Spawn(KernelActor.Props(Context, _driver), $"kernel{s_kernels}");
+        // Fixed names: actor labels (and so traces and seeds) must mean the same in every execution and process.
+        _driver = host.Spawn(Props.Create<DriverActor>(this).WithDispatcher(host.DispatcherId), "driver");
+        _kernel = host.Spawn(KernelActor.Props(Context, _driver), "kernel");
         Quiesce();
         if (!_names.ContainsKey("init"))
         {
@@ -53,6 +52,9 @@ public sealed class ScenarioExecution : IDisposable
 
     /// <summary>Controlled steps taken so far, each as (actor, message).</summary>
     public List<StepRecord> Schedule { get; } = [];
+
+    /// <summary>The steps taken inside parallel blocks (the ones a strategy chose), in order.</summary>
+    public List<StepRecord> BlockSchedule { get; } = [];
 
     /// <summary>Runs every item in written order, parallel blocks too, each step to completion.</summary>
     public void RunInOrder()
@@ -92,7 +94,9 @@ public sealed class ScenarioExecution : IDisposable
             {
                 IssueNext(task);
             }
-            var outcome = Run(strategy, maxSteps - Schedule.Count);
+            var before = Schedule.Count;
+            var outcome = Run(strategy, maxSteps - BlockSchedule.Count);
+            BlockSchedule.AddRange(Schedule.Skip(before));
             if (outcome.HitStepBound)
             {
                 return false;

@@ -1,0 +1,141 @@
+using Actors.Kernel;
+using Actors.Scheduling;
+
+namespace Actors.Scenarios;
+
+/// <summary>How to explore: strategy, budget, seed.</summary>
+/// <param name="Strategy">random, pct, dfs or portfolio.</param>
+/// <param name="Iterations">The most schedules to run (DFS stops earlier when exhausted).</param>
+/// <param name="Seed">Seed of the random choices (random, pct, portfolio and the fair fallback).</param>
+/// <param name="MaxSteps">The most controlled steps inside parallel blocks per schedule.</param>
+/// <param name="PctDepth">PCT's depth d (number of priority change points + 1).</param>
+/// <param name="KeepGoing">Count every violating schedule instead of stopping at the first.</param>
+public sealed record ExploreOptions(
+    string Strategy = "portfolio", int Iterations = 1000, ulong Seed = 1, int MaxSteps = 10000, int PctDepth = 3, bool KeepGoing = false)
+{
+    /// <summary>Builds the strategy; it is wrapped so that a schedule's step index runs across all its parallel blocks,
+    /// and so that after <see cref="MaxSteps"/>/2 unfair steps random choices take over (fair fallback for liveness).</summary>
+    public ISchedulingStrategy CreateStrategy() => Strategy switch
+    {
+        "random" => new RandomStrategy(Seed),
+        "pct" => new FairFallback(new PctStrategy(Seed, PctDepth, MaxSteps), MaxSteps / 2, Seed),
+        "dfs" => new DfsStrategy(),
+        "portfolio" => new FairFallback(new PortfolioStrategy(Seed, MaxSteps), MaxSteps / 2, Seed),
+        _ => throw new ArgumentException($"unknown strategy '{Strategy}' (random, pct, dfs, portfolio)"),
+    };
+}
+
+/// <summary>One schedule that violated something.</summary>
+/// <param name="Iteration">Its index among the explored schedules.</param>
+/// <param name="Strategy">The strategy's description at that iteration.</param>
+/// <param name="What">What was violated: a failed expectation, an invariant, a deadlock, a model exception.</param>
+/// <param name="Transcript">The schedule's transcript lines.</param>
+/// <param name="Steps">The steps chosen inside parallel blocks (actor label, message).</param>
+public sealed record Violation(int Iteration, string Strategy, string What, IReadOnlyList<string> Transcript, IReadOnlyList<TraceStep> Steps);
+
+/// <summary>The outcome of an exploration.</summary>
+public sealed record ExploreResult(int Schedules, IReadOnlyList<Violation> Violations, bool Exhausted, int CutAtStepBound, TimeSpan Elapsed)
+{
+    /// <summary>The contract's last stdout line: <c>explored N schedules, V violations[, exhausted], T s</c>.</summary>
+    public string Summary =>
+        $"explored {Schedules} schedules, {Violations.Count} violations{(Exhausted ? ", exhausted" : "")}" +
+        $"{(CutAtStepBound > 0 ? $", {CutAtStepBound} cut at the step bound" : "")}, {Elapsed.TotalSeconds:0.0} s";
+}
+
+/// <summary>Explores the interleavings of a scenario's parallel blocks on fresh model kernels, checking every
+/// expectation, the step invariants after each controlled step, the quiescent invariants, and deadlock.</summary>
+/// <remarks>Usable from a user's own xunit suite: <c>new Explorer(runner).Explore(scenario, options)</c> and then
+/// <see cref="ExploreResult"/>; see also <c>ExplorationAssert</c>.</remarks>
+public sealed class Explorer(ModelRunner runner)
+{
+    /// <summary>Explores <paramref name="scenario"/>; calls <paramref name="progress"/> after each schedule.</summary>
+    public ExploreResult Explore(Scenario scenario, ExploreOptions options, Action<int, int>? progress = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var strategy = new PerSchedule(options.CreateStrategy());
+        var violations = new List<Violation>();
+        int schedules = 0, cut = 0;
+        var exhausted = false;
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            if (!strategy.PrepareIteration(i))
+            {
+                exhausted = true;
+                break;
+            }
+            var describe = strategy.Describe();
+            var (violation, completed) = RunOnce(scenario, strategy, options.MaxSteps, i, describe);
+            schedules++;
+            if (!completed)
+            {
+                cut++;
+            }
+            if (violation is not null)
+            {
+                violations.Add(violation);
+                if (!options.KeepGoing)
+                {
+                    break;
+                }
+            }
+            progress?.Invoke(schedules, violations.Count);
+        }
+        if (strategy.Inner is DfsStrategy { Exhausted: true })
+        {
+            exhausted = true;
+        }
+        return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed);
+    }
+
+    /// <summary>Re-executes one recorded schedule exactly (by actor labels and messages).</summary>
+    public (Violation? Violation, IReadOnlyList<string> Transcript) Replay(Scenario scenario, IReadOnlyList<TraceStep> steps, int maxSteps)
+    {
+        var strategy = new PerSchedule(new ReplayStrategy([.. steps.Select(s => (s.Actor, s.Message))]));
+        strategy.PrepareIteration(0);
+        var (violation, _) = RunOnce(scenario, strategy, maxSteps, 0, "replay", out var transcript);
+        return (violation, transcript);
+    }
+
+    private (Violation?, bool) RunOnce(Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration, string describe) =>
+        RunOnce(scenario, strategy, maxSteps, iteration, describe, out _);
+
+    private (Violation?, bool) RunOnce(Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration, string describe,
+        out IReadOnlyList<string> transcript)
+    {
+        string? what = null;
+        var completed = true;
+        using var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings);
+        try
+        {
+            completed = execution.RunExplored(strategy, maxSteps);
+        }
+        catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException
+                                      or ScenarioException or NondeterminismException or ReplayDivergenceException)
+        {
+            what = e is InvariantViolationException ? $"invariant violated: {e.Message}" : e.Message;
+        }
+        transcript = [.. execution.Outcomes.Select(o => o.Line)];
+        var failed = execution.Outcomes.FirstOrDefault(o => o.Failed);
+        what ??= failed is null ? null : $"expectation failed: {failed.Line}";
+        var steps = execution.BlockSchedule.Select(s => new TraceStep(s.Actor, s.Message)).ToArray();
+        return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed);
+    }
+
+    /// <summary>Gives the inner strategy one step index across all the parallel blocks of a schedule.</summary>
+    private sealed class PerSchedule(ISchedulingStrategy inner) : ISchedulingStrategy
+    {
+        private int _step;
+
+        public ISchedulingStrategy Inner { get; } = inner;
+
+        public bool PrepareIteration(int iteration)
+        {
+            _step = 0;
+            return Inner.PrepareIteration(iteration);
+        }
+
+        public int Choose(IReadOnlyList<SchedulableItem> enabled, int stepIndex) => Inner.Choose(enabled, _step++);
+
+        public string Describe() => Inner.Describe();
+    }
+}
