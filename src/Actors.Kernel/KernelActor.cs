@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Actors.Kernel.Tasks;
 using Akka.Actor;
@@ -27,12 +28,23 @@ public sealed class KernelActor : ReceiveActor
         map.Reserve(null, out var initNr);
         var initPid = new Pid.Pid(ctx.NewPidId(), ImmutableArray.Create(new UPid(initNr, root)));
         map.Commit(initNr, initPid, innermost: true);
-        Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, ActorRefs.Nobody, 0), "ns0");
+        // ns0 answers ChildCreated once its pid map actor exists; init boots only then (its first fork goes there).
+        Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, Self, 0), "ns0");
         var tasks = Context.ActorOf(TaskListActor.Props(ctx), "tasks");
         ctx.View.TaskListActor = tasks;
-        var proxy = new NsProxy(root, ipcNs: 0, utsNs: 0, mntNs: 0, netNs: 0);
-        tasks.Tell(new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify));
-        ReceiveAny(_ => { });
+        ctx.View.Kernel = Self;
+        // The initial IPC namespace: one reference for init's nsproxy, one for the kernel (never freed).
+        var ipc = new IpcNsHandle(ctx.NewNsId(), initialRefs: 2);
+        ipc.Actor = Context.ActorOf(IpcNamespaceActor.Props(ctx, ipc), $"ipc{ipc.Id}");
+        var proxy = new NsProxy(root, ipc, utsNs: 0, mntNs: 0, netNs: 0);
+        var adopt = new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify);
+        Receive<PidNsProtocol.ChildCreated>(_ => tasks.Tell(adopt));
+        Receive<KernelProtocol.CreateIpcNamespace>(m =>
+        {
+            var ns = new IpcNsHandle(ctx.NewNsId(), initialRefs: 1);
+            ns.Actor = Context.ActorOf(IpcNamespaceActor.Props(ctx, ns), $"ipc{ns.Id}");
+            Sender.Tell(new KernelProtocol.IpcNamespaceCreated(m.Corr, ns));
+        });
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();

@@ -1,3 +1,4 @@
+using Actors.Kernel.Ipc;
 using Akka.Configuration;
 
 namespace Actors.Kernel;
@@ -26,6 +27,16 @@ public sealed record KernelSettings
     public string Dispatcher { get; init; } = "actors.dispatchers.model";
     public bool CheckInvariants { get; init; }
 
+    /// <summary>Where next_id lives: per thread (the 2008 series v2, <c>/proc/PID/task/TID/next_id</c>) or per process
+    /// (v1, <c>/proc/self/next_id</c>, shared by the threads of a process).</summary>
+    public NextIdScope NextIdScope { get; init; } = NextIdScope.Thread;
+
+    /// <summary>A deliberate bug, for testing the explorer (never set it otherwise).</summary>
+    public ModelBreak Break { get; init; }
+
+    /// <summary>Limits of every IPC namespace (msgmni, semmni, ...).</summary>
+    public IpcLimits IpcLimits { get; init; } = IpcLimits.Default;
+
     /// <summary>Reads <c>actors.kernel</c> from <paramref name="config"/> (which should fall back to <see cref="KernelConfig.Default"/>).</summary>
     public static KernelSettings From(Config config)
     {
@@ -40,6 +51,42 @@ public sealed record KernelSettings
             MaxPidNamespaces = k.GetInt("max-pid-namespaces"),
             Dispatcher = k.GetString("dispatcher"),
             CheckInvariants = k.GetBoolean("check-invariants"),
+            NextIdScope = k.GetString("next-id-scope") switch
+            {
+                "thread" => NextIdScope.Thread,
+                "process" => NextIdScope.Process,
+                var other => throw new ArgumentException($"actors.kernel.next-id-scope must be thread or process, not '{other}'"),
+            },
+            Break = k.GetString("testing.break") switch
+            {
+                "none" => ModelBreak.None,
+                "free-pid-at-exit" => ModelBreak.FreePidAtExit,
+                var other => throw new ArgumentException($"actors.kernel.testing.break must be none or free-pid-at-exit, not '{other}'"),
+            },
+            IpcLimits = IpcLimits.Default with
+            {
+                Msgmni = k.GetInt("ipc.msgmni"),
+                Semmni = k.GetInt("ipc.semmni"),
+                Shmmni = k.GetInt("ipc.shmmni"),
+            },
         };
     }
+}
+
+/// <summary>Where a task's next_id slot lives.</summary>
+public enum NextIdScope
+{
+    /// <summary>One slot per thread (the 2008 series from v2 on).</summary>
+    Thread,
+    /// <summary>One slot per process, shared by its threads (the series' first version).</summary>
+    Process,
+}
+
+/// <summary>Deliberate bugs the explorer's own tests make it find.</summary>
+public enum ModelBreak
+{
+    None,
+    /// <summary>A task's pid numbers are freed when it exits instead of when it is reaped (a zombie then holds numbers
+    /// that another fork can take).</summary>
+    FreePidAtExit,
 }

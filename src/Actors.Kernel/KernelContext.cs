@@ -1,3 +1,4 @@
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Akka.Actor;
 using Actors.Kernel.Tasks;
@@ -74,9 +75,13 @@ public sealed class KernelView
     private readonly Lock _lock = new();
     private readonly SortedDictionary<int, PidNamespace> _namespaces = [];
     private readonly SortedDictionary<int, PidMap> _pidMaps = [];
+    private readonly SortedDictionary<int, (IpcNsHandle Handle, IpcNamespaceState State)> _ipc = [];
 
     /// <summary>The task list (tasklist_lock domain), once the kernel booted.</summary>
     public TaskList? Tasks { get; internal set; }
+
+    /// <summary>The kernel actor (it creates IPC namespaces).</summary>
+    public IActorRef Kernel { get; internal set; } = ActorRefs.Nobody;
 
     /// <summary>The task list's actor (observers use it to interrupt a blocked wait).</summary>
     public IActorRef TaskListActor { get; internal set; } = ActorRefs.Nobody;
@@ -94,6 +99,12 @@ public sealed class KernelView
         get { lock (_lock) { return [.. _pidMaps.Values]; } }
     }
 
+    /// <summary>Live IPC namespaces, by id.</summary>
+    public IReadOnlyList<(IpcNsHandle Handle, IpcNamespaceState State)> IpcNamespaces
+    {
+        get { lock (_lock) { return [.. _ipc.Values]; } }
+    }
+
     public PidMap? PidMapOf(NsHandle ns)
     {
         lock (_lock) { return _pidMaps.GetValueOrDefault(ns.Id); }
@@ -106,6 +117,16 @@ public sealed class KernelView
             _namespaces.Add(ns.Handle.Id, ns);
             _pidMaps.Add(ns.Handle.Id, map);
         }
+    }
+
+    internal void Register(IpcNsHandle handle, IpcNamespaceState state)
+    {
+        lock (_lock) { _ipc.Add(handle.Id, (handle, state)); }
+    }
+
+    internal void Unregister(IpcNsHandle handle)
+    {
+        lock (_lock) { _ipc.Remove(handle.Id); }
     }
 
     internal void Unregister(NsHandle ns)

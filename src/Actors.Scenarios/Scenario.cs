@@ -8,7 +8,7 @@ public sealed record Scenario(string File, IReadOnlyList<ConfigEntry> Config, IR
 }
 
 /// <summary>A <c>config KEY=VALUE</c> entry.</summary>
-public sealed record ConfigEntry(int Line, string Key, long Value);
+public sealed record ConfigEntry(int Line, string Key, string Value);
 
 /// <summary>A step or a parallel block.</summary>
 public abstract record ScenarioItem(int Line);

@@ -243,12 +243,27 @@ public sealed class ScenarioExecution : IDisposable
             switch (c.Key)
             {
                 case "pid_max":
+                    var v = long.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture);
                     var min = Math.Max(settings.ReservedPids + 1, 8 * settings.PossibleCpus);
-                    if (c.Value < min || c.Value > Kernel.Pid.PidMap.PidMaxLimit)
+                    if (v < min || v > Kernel.Pid.PidMap.PidMaxLimit)
                     {
                         throw new ScenarioException(scenario.File, c.Line, $"pid_max must be in [{min}, {Kernel.Pid.PidMap.PidMaxLimit}]");
                     }
-                    settings = settings with { PidMax = (int)c.Value };
+                    settings = settings with { PidMax = (int)v };
+                    break;
+                case "msgmni":
+                    var mni = long.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture);
+                    if (mni < 0 || mni > int.MaxValue)
+                    {
+                        throw new ScenarioException(scenario.File, c.Line, "msgmni must be in [0, 2147483647]");
+                    }
+                    settings = settings with { IpcLimits = settings.IpcLimits with { Msgmni = (int)mni } };
+                    break;
+                case "next_id_scope":
+                    settings = settings with { NextIdScope = c.Value == "process" ? NextIdScope.Process : NextIdScope.Thread };
+                    break;
+                case "break":
+                    settings = settings with { Break = c.Value == "free-pid-at-exit" ? ModelBreak.FreePidAtExit : ModelBreak.None };
                     break;
             }
         }

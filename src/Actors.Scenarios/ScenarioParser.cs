@@ -118,11 +118,13 @@ public static class ScenarioParser
         {
             throw new ScenarioException(file, line, $"unknown config key '{key}' (known: {string.Join(", ", ScenarioChecker.ConfigKeys.Keys)})");
         }
-        if (!long.TryParse(t.Text[(eq + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+        var value = t.Text[(eq + 1)..];
+        var error = ScenarioChecker.ConfigKeys[key].Validate(value);
+        if (error is not null)
         {
-            throw new ScenarioException(file, line, $"config {key} needs an integer value");
+            throw new ScenarioException(file, line, $"config {key}: {error}");
         }
-        return new ConfigEntry(line, key, v);
+        return new ConfigEntry(line, key, value);
     }
 
     private static Step ParseStep(string file, int line, List<Token> tokens)

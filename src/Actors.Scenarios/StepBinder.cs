@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Tasks;
 
 namespace Actors.Scenarios;
@@ -37,6 +38,12 @@ public static partial class StepBinder
             "prctl" => new Calls.SetChildSubreaper(IntOf(a[1], "value")),
             "read" => new Calls.Read(Substitute(PathOf(a[0]), pidOf)),
             "write" => new Calls.Write(Substitute(PathOf(a[0]), pidOf), ValueOf(a[1], pidOf)),
+            "msgget" => new Calls.IpcGet(IpcType.Msg, IpcKeyOf(a[0]), IpcFlagsOf(a[1]), 0),
+            "semget" => new Calls.IpcGet(IpcType.Sem, IpcKeyOf(a[0]), IpcFlagsOf(a[2]), IntOf(a[1], "NSEMS")),
+            "shmget" => new Calls.IpcGet(IpcType.Shm, IpcKeyOf(a[0]), IpcFlagsOf(a[2]), IntOf(a[1], "SIZE")),
+            "msgctl" => new Calls.IpcRemove(IpcType.Msg, (int)IntOf(a[0], "ID")),
+            "semctl" => new Calls.IpcRemove(IpcType.Sem, (int)IntOf(a[0], "ID")),
+            "shmctl" => new Calls.IpcRemove(IpcType.Shm, (int)IntOf(a[0], "ID")),
             _ => throw new InvalidOperationException($"unchecked call {step.Call}"),
         };
     }
@@ -79,6 +86,40 @@ public static partial class StepBinder
         Arg.Word w when Signals.ByName.TryGetValue(w.Value, out var sig) => sig,
         _ => throw new FormatException($"unknown signal (known: 0, {string.Join(", ", Signals.ByName.Keys)})"),
     };
+
+    /// <summary>IPC_PRIVATE or an integer key.</summary>
+    public static int IpcKeyOf(Arg arg) => arg switch
+    {
+        Arg.Word { Value: "IPC_PRIVATE" } => IpcConstants.PrivateKey,
+        Arg.Int i when i.Value is >= int.MinValue and <= int.MaxValue => (int)i.Value,
+        _ => throw new FormatException("KEY must be IPC_PRIVATE or an integer"),
+    };
+
+    /// <summary>IPC_CREAT|IPC_EXCL|0600 style flags (a number with a leading 0 is an octal mode), or 0.</summary>
+    public static int IpcFlagsOf(Arg arg)
+    {
+        switch (arg)
+        {
+            case Arg.Int { Value: 0 }:
+                return 0;
+            case Arg.Word w:
+                var flags = 0;
+                foreach (var part in w.Value.Split('|'))
+                {
+                    flags |= part switch
+                    {
+                        "IPC_CREAT" => IpcConstants.Create,
+                        "IPC_EXCL" => IpcConstants.Exclusive,
+                        "0" => 0,
+                        _ when part.Length > 1 && part[0] == '0' && part.All(c => c is >= '0' and <= '7') => Convert.ToInt32(part, 8),
+                        _ => throw new FormatException($"unknown IPC flag '{part}' (IPC_CREAT, IPC_EXCL, an octal mode like 0600)"),
+                    };
+                }
+                return flags;
+            default:
+                throw new FormatException("FLAGS must be like IPC_CREAT|IPC_EXCL|0600, or 0");
+        }
+    }
 
     public static long IntOf(Arg arg, string what) =>
         arg is Arg.Int i ? i.Value : throw new FormatException($"{what} must be an integer");

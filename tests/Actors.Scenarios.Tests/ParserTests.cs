@@ -31,7 +31,6 @@ public sealed class ParserTests
     [InlineData("parallel\ninit fork -> a\na getpid\nend", 3, "may not have run yet")]
     [InlineData("init getpid -> a", 1, "-> binds a new task only on fork or clone")]
     [InlineData("init wait WNOHANG", 1, "PID must be an integer or $NAME")]
-    [InlineData("init msgget IPC_PRIVATE 0", 1, "not in the model yet")]
     [InlineData("init exit", 1, "takes 1 argument(s), got 0")]
     public void Parse_bad_text_names_the_file_and_line(string text, int line, string what)
     {

@@ -25,10 +25,7 @@ public sealed class PidNamespaceActor : ReceiveActor
         Receive<CreateChild>(HandleCreateChild);
         Receive<Destroy>(_ => HandleDestroy());
         Receive<ChildGone>(HandleChildGone);
-        if (!requester.IsNobody())
-        {
-            requester.Tell(new ChildCreated(corr, handle, Errno.None));
-        }
+        requester.Tell(new ChildCreated(corr, handle, Errno.None));
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();

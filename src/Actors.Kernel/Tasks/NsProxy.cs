@@ -1,3 +1,4 @@
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 
 namespace Actors.Kernel.Tasks;
@@ -8,15 +9,17 @@ namespace Actors.Kernel.Tasks;
 /// as in Linux: a fork without CLONE_NEW* shares its parent's; unshare, setns and CLONE_NEW* make a new one. Since
 /// 2013 it holds only <c>pid_ns_for_children</c>; the task's own pid namespace comes from its pid
 /// (<see cref="Pid.Pid.Ns"/>), because the nsproxy is released early in do_exit (exit_task_namespaces()) while the
-/// zombie still needs its namespace. UTS, mount and net namespaces are identities only; the IPC namespace is an id
-/// until the IPC model exists.
+/// zombie still needs its namespace. UTS, mount and net namespaces are identities only; the IPC namespace is real
+/// (<see cref="IpcNsHandle"/>).
 /// Invariant: a released proxy is never used again.
 /// </remarks>
 public sealed class NsProxy
 {
     private int _count = 1;
 
-    public NsProxy(NsHandle pidNsForChildren, int ipcNs, int utsNs, int mntNs, int netNs)
+    /// <summary>A proxy that owns one reference on each of <paramref name="pidNsForChildren"/> and <paramref name="ipcNs"/>
+    /// (the caller took them).</summary>
+    public NsProxy(NsHandle pidNsForChildren, IpcNsHandle ipcNs, int utsNs, int mntNs, int netNs)
     {
         PidNsForChildren = pidNsForChildren;
         IpcNs = ipcNs;
@@ -28,7 +31,8 @@ public sealed class NsProxy
     /// <summary>The pid namespace children are created in. Immutable (a change makes a new proxy).</summary>
     public NsHandle PidNsForChildren { get; }
 
-    public int IpcNs { get; }
+    /// <summary>The IPC namespace (immutable; a change makes a new proxy).</summary>
+    public IpcNsHandle IpcNs { get; }
     public int UtsNs { get; }
     public int MntNs { get; }
     public int NetNs { get; }
@@ -54,11 +58,13 @@ public sealed class NsProxy
         if (left == 0)
         {
             PidNsForChildren.Put();
+            IpcNs.Put();
         }
     }
 
-    /// <summary>A copy with a different pid_ns_for_children (whose reference the caller already holds) and the
-    /// other namespaces replaced where given.</summary>
-    public NsProxy With(NsHandle pidNsForChildren, int? ipc = null, int? uts = null, int? mnt = null, int? net = null) =>
-        new(pidNsForChildren, ipc ?? IpcNs, uts ?? UtsNs, mnt ?? MntNs, net ?? NetNs);
+    /// <summary>A new proxy with <paramref name="pidNsForChildren"/> (whose reference the caller already holds) and
+    /// the other namespaces replaced where given (a new IPC namespace's first reference goes to the proxy; a kept one
+    /// gets a new reference).</summary>
+    public NsProxy With(NsHandle pidNsForChildren, IpcNsHandle? ipc = null, int? uts = null, int? mnt = null, int? net = null) =>
+        new(pidNsForChildren, ipc ?? IpcNs.Get(), uts ?? UtsNs, mnt ?? MntNs, net ?? NetNs);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Akka.Actor;
 
@@ -15,6 +16,12 @@ public sealed partial class TaskActor
     private void StartClone(CloneFlags flags, ImmutableArray<int> setTid)
     {
         var errno = CloneRules.Check(flags, setTid.Length, _unkillable, ChildrenInOwnNs);
+        // The model's rule for the 2008 next_id: a clone with both set_tid and pending ids is ambiguous: EINVAL, the
+        // slot untouched (the call fails before id allocation).
+        if (errno == Errno.None && setTid.Length > 0 && _nextId.Peek() is not null)
+        {
+            errno = Errno.EINVAL;
+        }
         if (errno == Errno.None && (flags & CloneFlags.CLONE_NEWPID) != 0)
         {
             errno = CloneRules.CheckNewPid(ChildrenInOwnNs);
@@ -24,63 +31,83 @@ public sealed partial class TaskActor
             Finish(SyscallResult.Fail(0, errno));
             return;
         }
-        var op = new CloneOp(flags, setTid);
-        _call!.CloneState = op;
-        if ((flags & CloneFlags.CLONE_NEWPID) != 0)
-        {
-            // copy_namespaces() -> copy_pid_ns() -> create_pid_namespace()
-            _proxy!.PidNsForChildren.NsActor.Tell(new PidNsProtocol.CreateChild(_call.Seq));
-            return;
-        }
-        var target = _proxy!.PidNsForChildren;
-        if ((flags & NewNamespaceFlags) != 0)
-        {
-            target.Get();
-        }
-        ContinueClone(op, target);
+        _call!.CloneState = new CloneOp(flags, setTid);
+        CopyNamespaces();
     }
 
     private void StartUnshare(CloneFlags flags)
     {
-        if ((flags & CloneFlags.CLONE_NEWPID) == 0)
-        {
-            ReplaceProxy(_proxy!.PidNsForChildren, flags, getPidNs: true);
-            Finish(SyscallResult.Ok(0, 0));
-            return;
-        }
-        var errno = CloneRules.CheckNewPid(ChildrenInOwnNs);
-        if (errno != Errno.None)
+        if ((flags & CloneFlags.CLONE_NEWPID) != 0 && CloneRules.CheckNewPid(ChildrenInOwnNs) is var errno and not Errno.None)
         {
             Finish(SyscallResult.Fail(0, errno));
             return;
         }
-        _proxy!.PidNsForChildren.NsActor.Tell(new PidNsProtocol.CreateChild(_call!.Seq));
+        _call!.CloneState = new CloneOp(flags, []);
+        CopyNamespaces();
+    }
+
+    /// <summary>copy_namespaces() / unshare_nsproxy_namespaces(): create the new namespaces the flags ask for, one
+    /// protocol step each, in create_new_namespaces()'s order (IPC before pid), then go on with the call.</summary>
+    private void CopyNamespaces()
+    {
+        var op = _call!.CloneState!;
+        if ((op.Flags & CloneFlags.CLONE_NEWIPC) != 0 && op.NewIpc is null)
+        {
+            _ctx.View.Kernel.Tell(new KernelProtocol.CreateIpcNamespace(_call.Seq));
+            return;
+        }
+        if ((op.Flags & CloneFlags.CLONE_NEWPID) != 0 && op.NewPidNs is null)
+        {
+            // copy_pid_ns() -> create_pid_namespace(), a child of pid_ns_for_children.
+            _proxy!.PidNsForChildren.NsActor.Tell(new PidNsProtocol.CreateChild(_call.Seq));
+            return;
+        }
+        var pidNs = op.NewPidNs ?? _proxy!.PidNsForChildren;
+        if (op.NewPidNs is null && (op.Flags & NewNamespaceFlags) != 0)
+        {
+            pidNs.Get(); // the new nsproxy's reference on the kept pid namespace
+        }
+        if (_call.Syscall is Calls.Unshare)
+        {
+            var old = _proxy!;
+            _proxy = NewProxy(pidNs, op.Flags, op.NewIpc);
+            old.Put();
+            Finish(SyscallResult.Ok(0, 0));
+            return;
+        }
+        ContinueClone(op, pidNs);
+    }
+
+    private void HandleIpcNamespaceCreated(KernelProtocol.IpcNamespaceCreated m)
+    {
+        Current(m.Corr).CloneState!.NewIpc = m.Ns;
+        CopyNamespaces();
     }
 
     private void HandleChildCreated(PidNsProtocol.ChildCreated m)
     {
-        var call = Current(m.Corr);
+        var op = Current(m.Corr).CloneState!;
         if (m.Errno != Errno.None)
         {
+            op.NewIpc?.Put();
             Finish(SyscallResult.Fail(0, m.Errno));
             return;
         }
-        if (call.Syscall is Calls.Unshare u)
-        {
-            // The new namespace's first reference belongs to the new nsproxy.
-            ReplaceProxy(m.Child!, u.Flags, getPidNs: false);
-            Finish(SyscallResult.Ok(0, 0));
-            return;
-        }
-        ContinueClone(call.CloneState!, m.Child!);
+        op.NewPidNs = m.Child;
+        CopyNamespaces();
     }
 
-    /// <summary>The namespaces are settled (the caller holds one reference on <paramref name="target"/> for the child's
-    /// new nsproxy if it gets one): make the child's nsproxy, check set_tid_size, start alloc_pid at the innermost level.</summary>
+    /// <summary>The namespaces are settled: make the child's nsproxy, take the ids (set_tid, or the task's next_id,
+    /// consumed here: alloc_pid is reached), check their number, start alloc_pid at the innermost level.</summary>
     private void ContinueClone(CloneOp op, NsHandle target)
     {
         op.Target = target;
-        op.ChildProxy = (op.Flags & NewNamespaceFlags) != 0 ? NewProxy(target, op.Flags) : _proxy!.Get();
+        op.ChildProxy = (op.Flags & NewNamespaceFlags) != 0 ? NewProxy(target, op.Flags, op.NewIpc) : _proxy!.Get();
+        if (_nextId.Take() is { } ids)
+        {
+            // next_id ids are longs; one beyond int range can only be >= pid_max: EINVAL at its level, as set_tid.
+            op.SetTid = [.. ids.Select(id => (int)Math.Min(id, int.MaxValue))];
+        }
         // alloc_pid(): "if (set_tid_size > ns->level + 1) goto out" with -EINVAL
         if (op.SetTid.Length > target.Level + 1)
         {
@@ -172,33 +199,26 @@ public sealed partial class TaskActor
     /// <summary>The numbers of a failed clone are free again.</summary>
     private sealed record NumbersReleased(long Corr, Errno Errno);
 
-    private NsProxy NewProxy(NsHandle pidNs, CloneFlags flags) => _proxy!.With(
+    /// <summary>A new nsproxy for <paramref name="pidNs"/> (reference held by the caller) with a new IPC namespace
+    /// when given and new identities for the other CLONE_NEW* flags.</summary>
+    private NsProxy NewProxy(NsHandle pidNs, CloneFlags flags, IpcNsHandle? newIpc) => _proxy!.With(
         pidNs,
-        ipc: (flags & CloneFlags.CLONE_NEWIPC) != 0 ? _ctx.NewNsId() : null,
+        ipc: newIpc,
         uts: (flags & CloneFlags.CLONE_NEWUTS) != 0 ? _ctx.NewNsId() : null,
         mnt: (flags & CloneFlags.CLONE_NEWNS) != 0 ? _ctx.NewNsId() : null,
         net: (flags & CloneFlags.CLONE_NEWNET) != 0 ? _ctx.NewNsId() : null);
-
-    private void ReplaceProxy(NsHandle pidNs, CloneFlags flags, bool getPidNs)
-    {
-        if (getPidNs)
-        {
-            pidNs.Get();
-        }
-        var old = _proxy!;
-        _proxy = NewProxy(pidNs, flags);
-        old.Put();
-    }
 
     private InFlight Current(long seq) => _call is not null && _call.Seq == seq
         ? _call
         : throw new InvalidOperationException($"task {_record.Id}: stray protocol reply for call {seq}");
 
-    /// <summary>A clone in progress.</summary>
+    /// <summary>A clone or unshare in progress.</summary>
     private sealed class CloneOp(CloneFlags flags, ImmutableArray<int> setTid)
     {
         public CloneFlags Flags { get; } = flags;
-        public ImmutableArray<int> SetTid { get; } = setTid;
+        public ImmutableArray<int> SetTid { get; set; } = setTid;
+        public IpcNsHandle? NewIpc { get; set; }
+        public NsHandle? NewPidNs { get; set; }
         public NsHandle? Target { get; set; }
         public NsProxy? ChildProxy { get; set; }
         public UPid[]? Numbers { get; set; }

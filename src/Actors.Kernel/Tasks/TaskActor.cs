@@ -1,3 +1,4 @@
+using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Akka.Actor;
 using static Actors.Kernel.Tasks.TaskProtocol;
@@ -19,6 +20,7 @@ public sealed partial class TaskActor : ReceiveActor
     private readonly Pid.Pid _pid;
     private readonly Pid.Pid _leaderPid;
     private readonly bool _unkillable;
+    private readonly NextIdSlot _nextId;
     private NsProxy? _proxy;
     private InFlight? _call;
     private long _seq;
@@ -33,6 +35,7 @@ public sealed partial class TaskActor : ReceiveActor
         _pid = record.Pid;
         _leaderPid = record.Group.Leader.Pid;
         _unkillable = record.Group.Unkillable;
+        _nextId = record.NextId;
         _proxy = proxy;
         Receive<Call>(HandleCall);
         Receive<Die>(_ => HandleDie());
@@ -48,6 +51,10 @@ public sealed partial class TaskActor : ReceiveActor
         Receive<PidMapProtocol.Committed>(HandleCommitted);
         Receive<TaskListProtocol.Attached>(HandleAttached);
         Receive<NumbersReleased>(HandleNumbersReleased);
+        Receive<KernelProtocol.IpcNamespaceCreated>(HandleIpcNamespaceCreated);
+        Receive<IpcProtocol.Result>(HandleIpcResult);
+        Receive<GetIpcNs>(m => Sender.Tell(new IpcNsOf(m.Corr, _proxy?.IpcNs.Get())));
+        Receive<IpcNsOf>(HandleIpcNsOf);
     }
 
     public static Props Props(KernelContext ctx, TaskRecord record, NsProxy proxy, IActorRef taskList) =>
@@ -108,6 +115,15 @@ public sealed partial class TaskActor : ReceiveActor
             case Calls.Setns s:
                 Setns(s);
                 break;
+            case Calls.IpcGet g:
+                // ipc_addid() takes the caller's next_id (the first id is the whole IPC id); whether it was consumed
+                // comes back with the result.
+                _call.RequestedIds = _nextId.Peek();
+                _proxy!.IpcNs.Actor.Tell(new IpcProtocol.Get(seq, g.Type, g.Key, g.Flags, g.Arg, _call.RequestedIds?[0]));
+                break;
+            case Calls.IpcRemove r:
+                _proxy!.IpcNs.Actor.Tell(new IpcProtocol.Remove(seq, r.Type, r.Id));
+                break;
             default:
                 throw new InvalidOperationException($"unknown system call {m.Syscall}");
         }
@@ -146,6 +162,12 @@ public sealed partial class TaskActor : ReceiveActor
             Finish(SyscallResult.Fail(0, Errno.ENOENT));
             return;
         }
+        if (s.Flags == CloneFlags.CLONE_NEWIPC)
+        {
+            // open("/proc/PID/ns/ipc"): ipcns_get() reads the target's nsproxy under its task_lock.
+            s.Target.Actor.Tell(new GetIpcNs(_call!.Seq));
+            return;
+        }
         if (s.Flags != CloneFlags.None && s.Flags != CloneFlags.CLONE_NEWPID)
         {
             Finish(SyscallResult.Fail(0, Errno.EINVAL));
@@ -162,6 +184,39 @@ public sealed partial class TaskActor : ReceiveActor
         _proxy = old.With(target);
         old.Put();
         Finish(SyscallResult.Ok(0, 0));
+    }
+
+    private void HandleIpcNsOf(IpcNsOf m)
+    {
+        Current(m.Corr);
+        if (m.Ns is null)
+        {
+            Finish(SyscallResult.Fail(0, Errno.ENOENT)); // the target released its nsproxy (it is exiting)
+            return;
+        }
+        // ipcns_install(): the new nsproxy gets the target's IPC namespace.
+        var old = _proxy!;
+        old.PidNsForChildren.Get();
+        _proxy = new NsProxy(old.PidNsForChildren, m.Ns, old.UtsNs, old.MntNs, old.NetNs);
+        old.Put();
+        Finish(SyscallResult.Ok(0, 0));
+    }
+
+    private void HandleIpcResult(IpcProtocol.Result m)
+    {
+        var call = Current(m.Corr);
+        if (m.RequestedIdConsumed && call.RequestedIds is { } ids)
+        {
+            _nextId.ClearIf(ids);
+        }
+        if (m.Errno != Errno.None)
+        {
+            Finish(SyscallResult.Fail(0, m.Errno));
+            return;
+        }
+        Finish(call.Syscall is Calls.Read
+            ? SyscallResult.String(0, m.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")
+            : SyscallResult.Ok(0, m.Value));
     }
 
     private void Reply(long seq, SyscallResult result)
@@ -194,5 +249,8 @@ public sealed partial class TaskActor : ReceiveActor
     {
         /// <summary>State of a clone in progress.</summary>
         public CloneOp? CloneState { get; set; }
+
+        /// <summary>The next_id ids an IPC creation offered (cleared from the slot if it consumed them).</summary>
+        public long[]? RequestedIds { get; set; }
     }
 }

@@ -19,6 +19,10 @@ public interface ITaskListOutbox
     /// given, complete the wait that reaped it.</summary>
     void Release(TaskRecord task, WaitCompletion? completion);
 
+    /// <summary>Free the task's numbers without releasing it (only under the deliberate bug
+    /// <see cref="ModelBreak.FreePidAtExit"/>; <see cref="Release"/> then skips them).</summary>
+    void FreeNumbers(TaskRecord task);
+
     /// <summary>Complete a wait that reaped nothing (an errno, 0 for WNOHANG, or the waiter died).</summary>
     void CompleteWait(WaitCompletion completion);
 
@@ -57,9 +61,14 @@ public sealed class TaskList
     private readonly List<PendingWait> _waits = [];
     private long _attachSeq;
 
-    public TaskList(ITaskListOutbox outbox)
+    private readonly bool _freePidAtExit;
+
+    /// <param name="outbox">Where effects on other actors go.</param>
+    /// <param name="freePidAtExit">The deliberate bug <see cref="ModelBreak.FreePidAtExit"/> (explorer tests only).</param>
+    public TaskList(ITaskListOutbox outbox, bool freePidAtExit = false)
     {
         _out = outbox;
+        _freePidAtExit = freePidAtExit;
     }
 
     /// <summary>Tasks not yet released, by id.</summary>
@@ -81,15 +90,16 @@ public sealed class TaskList
     public TaskRecord Boot(int id, Pid.Pid pid)
     {
         var group = new ThreadGroup(realParent: null);
-        var init = NewTask(id, pid, group);
+        var init = NewTask(id, pid, group, new NextIdSlot());
         group.Leader = init;
         MakeReaperIfInit(init);
         return init;
     }
 
     /// <summary>copy_process() from write_lock_irq(&amp;tasklist_lock) on: refuse a dying namespace (ENOMEM) or a
-    /// forker with a fatal signal pending (EINTR), else link the child into the tree.</summary>
-    public Errno Attach(TaskRecord forker, int childId, Pid.Pid pid, CloneFlags flags, out TaskRecord? child)
+    /// forker with a fatal signal pending (EINTR), else link the child into the tree. A new thread shares the forker's
+    /// next_id slot when <paramref name="shareNextId"/> (next-id-scope = process).</summary>
+    public Errno Attach(TaskRecord forker, int childId, Pid.Pid pid, CloneFlags flags, out TaskRecord? child, bool shareNextId = false)
     {
         child = null;
         RequireLive(forker);
@@ -105,13 +115,13 @@ public sealed class TaskList
         }
         if ((flags & CloneFlags.CLONE_THREAD) != 0)
         {
-            child = NewTask(childId, pid, forker.Group);
+            child = NewTask(childId, pid, forker.Group, shareNextId ? forker.NextId : new NextIdSlot());
             return Errno.None;
         }
         // CLONE_PARENT re-uses the old parent.
         var parent = (flags & CloneFlags.CLONE_PARENT) != 0 ? forker.Group.RealParent : forker;
         var group = new ThreadGroup(parent);
-        child = NewTask(childId, pid, group);
+        child = NewTask(childId, pid, group, new NextIdSlot());
         group.Leader = child;
         if (parent is not null)
         {
@@ -321,9 +331,9 @@ public sealed class TaskList
         }
     }
 
-    private TaskRecord NewTask(int id, Pid.Pid pid, ThreadGroup group)
+    private TaskRecord NewTask(int id, Pid.Pid pid, ThreadGroup group, NextIdSlot nextId)
     {
-        var t = new TaskRecord(id, pid, group, ++_attachSeq);
+        var t = new TaskRecord(id, pid, group, ++_attachSeq, nextId);
         foreach (var u in pid.Numbers)
         {
             if (!_byNr.TryAdd((u.Ns.Id, u.Nr), t))
@@ -419,6 +429,12 @@ public sealed class TaskList
         if (autoreap)
         {
             Release(t, null);
+        }
+        else if (_freePidAtExit)
+        {
+            // The deliberate bug: a zombie gives its numbers back although it still holds them.
+            t.NumbersFreed = true;
+            _out.FreeNumbers(t);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
     public TaskListActor(KernelContext ctx)
     {
         _ctx = ctx;
-        _list = new TaskList(this);
+        _list = new TaskList(this, freePidAtExit: ctx.Settings.Break == ModelBreak.FreePidAtExit);
         ctx.View.Tasks = _list;
         Receive<Adopt>(HandleAdopt);
         Receive<Attach>(HandleAttach);
@@ -30,6 +30,7 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
             Reply(m.Corr, 0, Errno.None);
         });
         Receive<ReadStatus>(HandleReadStatus);
+        Receive<ReadNextId>(HandleReadNextId);
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
@@ -39,8 +40,23 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
 
     void ITaskListOutbox.KillThread(TaskRecord thread) => thread.Actor.Tell(TaskProtocol.Die.Instance);
 
+    void ITaskListOutbox.FreeNumbers(TaskRecord task)
+    {
+        var numbers = task.Pid.Numbers;
+        numbers[^1].Ns.PidMap.Tell(new PidMapProtocol.Release(numbers, numbers.Length - 1, 0, null, null));
+    }
+
     void ITaskListOutbox.Release(TaskRecord task, WaitCompletion? completion)
     {
+        if (task.NumbersFreed)
+        {
+            if (completion is not null)
+            {
+                ((ITaskListOutbox)this).CompleteWait(completion);
+            }
+            Context.Stop(task.Actor);
+            return;
+        }
         var numbers = task.Pid.Numbers;
         numbers[^1].Ns.PidMap.Tell(new PidMapProtocol.Release(
             numbers, numbers.Length - 1, 0,
@@ -69,7 +85,8 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
 
     private void HandleAttach(Attach m)
     {
-        var errno = _list.Attach(Task(m.ForkerId), _ctx.NewTaskId(), m.Pid, m.Flags, out var child);
+        var errno = _list.Attach(Task(m.ForkerId), _ctx.NewTaskId(), m.Pid, m.Flags, out var child,
+            shareNextId: _ctx.Settings.NextIdScope == NextIdScope.Process);
         if (child is not null)
         {
             child.Actor = Context.ActorOf(TaskActor.Props(_ctx, child, m.ChildProxy, Self), $"t{child.Id}");
@@ -100,6 +117,17 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
         }
         var text = t is null ? null : _list.Status(t, root);
         Sender.Tell(text is null ? new Result(m.Corr, -1, Errno.ENOENT, null) : new Result(m.Corr, 0, Errno.None, text));
+    }
+
+    private void HandleReadNextId(ReadNextId m)
+    {
+        var root = _ctx.View.RootNs!;
+        var t = _list.Find(root, m.RootTid);
+        // /proc/PID/next_id (RootPid 0 in the request means "TID is the process") or /proc/PID/task/TID/next_id.
+        var groupOk = t is not null && (m.Process ? t.IsLeader : t.Group.Leader.Pid.NrIn(root) == m.RootPid);
+        Sender.Tell(groupOk
+            ? new Result(m.Corr, 0, Errno.None, t!.NextId.Read() is { Length: > 0 } text ? text + "\n" : "")
+            : new Result(m.Corr, -1, Errno.ENOENT, null));
     }
 
     private TaskRecord Task(int id) => _list.Tasks.TryGetValue(id, out var t)

@@ -24,6 +24,10 @@ public static class Calls
     public sealed record GetTid : Syscall;
     public sealed record SetChildSubreaper(long Value) : Syscall;
     public sealed record Read(string Path) : Syscall;
+    /// <summary>msgget / semget / shmget (<c>Arg</c>: nsems or size).</summary>
+    public sealed record IpcGet(Ipc.IpcType Type, int Key, int Flags, long Arg) : Syscall;
+    /// <summary>msgctl / semctl / shmctl with IPC_RMID.</summary>
+    public sealed record IpcRemove(Ipc.IpcType Type, int Id) : Syscall;
     public sealed record Write(string Path, string Value) : Syscall;
 }
 
@@ -51,6 +55,13 @@ public static class TaskProtocol
 
     /// <summary>A wait call finished (from the task list, after the reaped child's numbers were freed).</summary>
     public sealed record WaitDone(long Corr, WaitResult Result);
+
+    /// <summary>Another task opens /proc/PID/ns/ipc of this one (ipcns_get() under task_lock): answer
+    /// <see cref="IpcNsOf"/> with a reference taken, or none once the nsproxy was released (exiting).</summary>
+    public sealed record GetIpcNs(long Corr);
+
+    /// <summary>Reply to <see cref="GetIpcNs"/>.</summary>
+    public sealed record IpcNsOf(long Corr, Ipc.IpcNsHandle? Ns);
 }
 
 /// <summary>Messages of <see cref="TaskListActor"/>: each handler is one hold of tasklist_lock.</summary>
@@ -77,6 +88,9 @@ public static class TaskListProtocol
 
     /// <summary>Reply for calls answered with a number, errno or text.</summary>
     public sealed record Result(long Corr, long Value, Errno Errno, string? Text);
+
+    /// <summary>Read another task's next_id: /proc/PID/task/TID/next_id, or /proc/PID/next_id (<c>Process</c>).</summary>
+    public sealed record ReadNextId(long Corr, int RootPid, int RootTid, bool Process);
 
     /// <summary>The pid map of a dying namespace has only init's pid left.</summary>
     internal sealed record NamespaceEmptied(int InitId);

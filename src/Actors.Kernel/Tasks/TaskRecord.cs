@@ -20,13 +20,18 @@ public enum ExitState
 /// </remarks>
 public sealed class TaskRecord
 {
-    internal TaskRecord(int id, Pid.Pid pid, ThreadGroup group, long attachSeq)
+    internal TaskRecord(int id, Pid.Pid pid, ThreadGroup group, long attachSeq, NextIdSlot nextId)
     {
         Id = id;
         Pid = pid;
         Group = group;
         AttachSeq = attachSeq;
+        NextId = nextId;
     }
+
+    /// <summary>The task's next_id slot (shared by the threads of a process under next-id-scope = process). Immutable
+    /// reference; the slot guards itself.</summary>
+    public NextIdSlot NextId { get; }
 
     /// <summary>Kernel-unique task identity (never reused; names the actor). Immutable.</summary>
     public int Id { get; }
@@ -49,6 +54,9 @@ public sealed class TaskRecord
 
     /// <summary>PF_EXITING: the task entered do_exit (it is no longer an "alive thread" for reparenting).</summary>
     public bool Exiting { get; internal set; }
+
+    /// <summary>The numbers were already given back (only under the deliberate bug ModelBreak.FreePidAtExit).</summary>
+    internal bool NumbersFreed { get; set; }
 
     /// <summary>The init whose exit waits in zap_pid_ns_processes() for its namespace to empty.</summary>
     internal bool ZapWaiting { get; set; }
