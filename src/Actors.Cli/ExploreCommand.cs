@@ -120,7 +120,17 @@ internal static class ExploreCommand
             return CommonOptions.UsageError;
         }
         using var runner = new ModelRunner(config);
-        var (violation, transcript) = new Explorer(runner).Replay(scenario, trace.Steps, trace.MaxSteps);
+        Violation? violation;
+        IReadOnlyList<string> transcript;
+        try
+        {
+            (violation, transcript) = new Explorer(runner).Replay(scenario, trace.Steps, trace.MaxSteps);
+        }
+        catch (Actors.Scheduling.ReplayDivergenceException e)
+        {
+            Console.Error.WriteLine($"{traceFile}: replay diverged at step {e.StepIndex + 1}: {e.Message}");
+            return CommonOptions.UsageError;
+        }
         if (violation is null)
         {
             foreach (var line in transcript)

@@ -87,7 +87,8 @@ public sealed class Explorer(ModelRunner runner)
         return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed);
     }
 
-    /// <summary>Re-executes one recorded schedule exactly (by actor labels and messages).</summary>
+    /// <summary>Re-executes one recorded schedule exactly (by actor labels and messages); throws
+    /// <see cref="ReplayDivergenceException"/> when the model no longer offers a recorded step.</summary>
     public (Violation? Violation, IReadOnlyList<string> Transcript) Replay(Scenario scenario, IReadOnlyList<TraceStep> steps, int maxSteps)
     {
         var strategy = new PerSchedule(new ReplayStrategy([.. steps.Select(s => (s.Actor, s.Message))]));
@@ -110,7 +111,7 @@ public sealed class Explorer(ModelRunner runner)
             completed = execution.RunExplored(strategy, maxSteps);
         }
         catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException
-                                      or ScenarioException or NondeterminismException or ReplayDivergenceException)
+                                      or ScenarioException or NondeterminismException)
         {
             what = e is InvariantViolationException ? $"invariant violated: {e.Message}" : e.Message;
         }
