@@ -151,13 +151,47 @@ static int poll_readable(int fd, int timeout_ms)
 	return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-/* A thread pidfd polls readable once the thread has an exit_state (zombie, or
- * released).  Poll in short slices: the kernel does not wake pidfd pollers for
- * a group leader that exits before its other threads. */
+/* State letter of /proc/<htid>/stat, 0 if unreadable. */
+static char proc_state(pid_t htid, char *buf, size_t len, ssize_t *n_out)
+{
+	char path[64], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)htid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (n_out)
+		*n_out = n;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Has the thread exited (zombie or released)?  A thread pidfd polls readable
+ * once the thread has an exit_state - except for a thread-group leader that
+ * exits before its other threads (pidfd_poll: !delay_group_leader()), which
+ * is a zombie ("Z" in /proc/PID/stat) while its pidfd stays quiet. */
 int task_check_exited(struct task *t)
 {
-	if (!t->exited && t->pidfd >= 0 && poll_readable(t->pidfd, 0))
+	char buf[512];
+
+	if (t->exited || t->pidfd < 0)
+		return t->exited;
+	if (poll_readable(t->pidfd, 0))
 		t->exited = 1;
+	else if (t->group == t) {
+		char st = proc_state(t->htid, buf, sizeof buf, NULL);
+
+		/* pidfd not readable, so the pid is not released and htid is still ours */
+		if (st == 'Z' || st == 'X')
+			t->exited = 1;
+	}
 	return t->exited;
 }
 
@@ -402,18 +436,9 @@ static int task_dying(struct task *t)
 
 	if (t->conn >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP))
 		return 1;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)t->htid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!proc_state(t->htid, buf, sizeof buf, &n))
 		return 1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = 0;
 	p = strrchr(buf, ')');
-	if (!p)
-		return 1;
 	for (i = 0; i < 7 && p; i++)	/* ") S ppid pgrp session tty tpgid flags" */
 		p = strchr(p + 1, ' ');
 	if (!p)

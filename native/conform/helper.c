@@ -925,7 +925,10 @@ static void cmd_step(void)
 		unsigned long long opts = 0;
 
 		need_args(call, n, 0, 2);
-		if (n >= 1)
+		if (n == 1 && !a[0].quoted && (a[0].s[0] < '0' || a[0].s[0] > '9') &&
+		    a[0].s[0] != '-' && a[0].s[0] != '$')
+			opts = arg_flags(&a[0]);	/* "wait WNOHANG": pid -1 */
+		else if (n >= 1)
 			pid = arg_int(t, &a[0]);
 		if (n == 2)
 			opts = arg_flags(&a[1]);

@@ -407,6 +407,11 @@ void ac_init_main(struct ac_init_params *p)
 	if (sigaction(AC_SIG_WAKE, &sa, NULL) != 0)
 		init_fatal(conn, "sigaction(%d): %s", AC_SIG_WAKE, strerror(errno));
 	setrlimit(RLIMIT_CORE, &rl);	/* SIGQUIT & co. must not write core files */
+	/* Own session and process group (sid = pgid = 1), as a container's init:
+	 * otherwise kill(0, sig) or kill(-pgid, sig) from inside would reach the
+	 * driver, which shares the caller's process group. */
+	if (setsid() < 0)
+		init_fatal(conn, "setsid: %s", strerror(errno));
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		init_fatal(conn, "mount --make-rprivate /: %s", strerror(errno));
