@@ -35,6 +35,9 @@
 #endif
 #define PF_EXITING 0x00000004
 
+enum { TS_LIVE, TS_DYING, TS_PARKED };
+static int task_exit_progress(struct task *t);
+
 struct conf g_conf = { 32768, 500, 10000, 2000 };
 
 static struct task **tasks;
@@ -195,14 +198,6 @@ int task_check_exited(struct task *t)
 	return t->exited;
 }
 
-void task_wait_exit(struct task *t, int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms;
-
-	while (!task_check_exited(t) && now_ms() < deadline)
-		poll_readable(t->pidfd, 5);
-}
-
 /* "Pid:" and "NSpid:" of a pidfd.  Returns the number of NSpid entries, 0 if
  * the task was released ("Pid: -1"), -1 on error. */
 static int pidfd_info(int pidfd, pid_t *hpid, pid_t *nspid, int max)
@@ -350,11 +345,12 @@ int task_call(struct task *t, struct ac_req *q, struct ac_rep *rep, int *fd_out,
 {
 	size_t len = AC_REQ_HDR + q->path_len + 1 + q->data_len + 1;
 	long deadline = now_ms() + timeout_ms;
+	int slices = 0;
 	ssize_t n;
 
 	if (fd_out)
 		*fd_out = -1;
-	if (t->conn < 0 || task_check_exited(t))
+	if (t->conn < 0 || task_gone(t))
 		return CS_DEAD;
 	do
 		n = send(t->conn, q, len, MSG_NOSIGNAL);
@@ -382,6 +378,11 @@ int task_call(struct task *t, struct ac_req *q, struct ac_rep *rep, int *fd_out,
 				task_wait_exit(t, g_conf.step_ms);
 				return CS_DEAD;
 			}
+		}
+		if (!p[0].revents && !p[1].revents && ++slices % 4 == 0 && task_exit_progress(t) != TS_LIVE) {
+			/* killed while in the call; with CLONE_FILES its socket stays open */
+			task_wait_exit(t, g_conf.step_ms);
+			return CS_DEAD;
 		}
 		if (p[1].revents || task_check_exited(t)) {
 			n = recv_rep(t->conn, rep, fd_out, MSG_DONTWAIT);
@@ -422,49 +423,78 @@ void task_interrupt(struct task *t)
 	}
 }
 
-/* A task that is on its way out: fatal signal pending (complete_signal and
- * zap_other_threads queue SIGKILL on every thread of the group), PF_EXITING,
- * or its socket already closed. */
-static int task_dying(struct task *t)
+/* How far is t on its way out?
+ *   TS_LIVE    not exiting (idle in its loop, or inside a call);
+ *   TS_DYING   exiting and making progress: SIGKILL pending (complete_signal
+ *              and zap_other_threads queue it on every thread of a dying
+ *              group), or PF_EXITING while runnable / in uninterruptible sleep,
+ *              or its socket closed;
+ *   TS_PARKED  PF_EXITING, in interruptible sleep, no SIGKILL pending: stuck
+ *              in exit until some other task acts - a pid namespace init in
+ *              zap_pid_ns_processes() waiting for zombies whose parents live
+ *              outside the namespace (setns + fork), for instance.
+ * Call only for tasks whose pidfd is not readable (htid still theirs). */
+static int task_exit_progress(struct task *t)
 {
-	char path[64], buf[4096], *p;
+	char path[64], buf[4096], *p, state;
 	struct pollfd pf = { t->conn, POLLIN, 0 };
-	unsigned long long pend;
+	unsigned long long pend = 0;
 	unsigned long flags;
+	int fd, i, hup;
 	ssize_t n;
-	int fd, i;
 
-	if (t->conn >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP))
-		return 1;
-	if (!proc_state(t->htid, buf, sizeof buf, &n))
-		return 1;
+	hup = t->conn >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP);
+	state = proc_state(t->htid, buf, sizeof buf, &n);
+	if (!state)
+		return TS_DYING;	/* gone from /proc: the pidfd will say so */
 	p = strrchr(buf, ')');
 	for (i = 0; i < 7 && p; i++)	/* ") S ppid pgrp session tty tpgid flags" */
 		p = strchr(p + 1, ' ');
-	if (!p)
-		return 1;
-	flags = strtoul(p + 1, NULL, 10);
-	if (flags & PF_EXITING)
-		return 1;
+	flags = p ? strtoul(p + 1, NULL, 10) : 0;
 	snprintf(path, sizeof path, "/proc/%d/status", (int)t->htid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = 0;
-	p = strstr(buf, "\nSigPnd:");
-	if (!p)
-		return 0;
-	pend = strtoull(p + 8, NULL, 16);
-	return (pend >> (SIGKILL - 1)) & 1;
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			p = strstr(buf, "\nSigPnd:");
+			if (p)
+				pend = strtoull(p + 8, NULL, 16);
+		}
+	}
+	if (flags & PF_EXITING || hup)
+		t->exiting = 1;
+	if ((pend >> (SIGKILL - 1)) & 1)
+		return TS_DYING;
+	if (flags & PF_EXITING)
+		return state == 'S' ? TS_PARKED : TS_DYING;
+	return hup ? TS_DYING : TS_LIVE;
 }
 
-/* Quiescence after a step: wait until no task is dying (every killed task
- * has finished its exit: zombie or released, children reparented).  Two
- * clean passes 1 ms apart end it; ACTORS_CONFORM_SETTLE_MS bounds it. */
+/* Wait until t has exited, or is parked in exit (two looks 1 ms apart). */
+void task_wait_exit(struct task *t, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int parked = 0;
+
+	while (!task_check_exited(t) && now_ms() < deadline) {
+		parked = task_exit_progress(t) == TS_PARKED ? parked + 1 : 0;
+		if (parked >= 2)
+			return;
+		poll_readable(t->pidfd, 1);
+	}
+}
+
+int task_gone(struct task *t)
+{
+	return task_check_exited(t) || t->exiting;
+}
+
+/* Quiescence after a step: wait until no task is still dying (every killed
+ * task has exited - zombie or released, its children reparented - or is
+ * parked in exit).  Two clean passes 1 ms apart end it;
+ * ACTORS_CONFORM_SETTLE_MS bounds it. */
 void settle(void)
 {
 	long deadline = now_ms() + g_conf.settle_ms;
@@ -478,7 +508,7 @@ void settle(void)
 
 			if (t->pidfd < 0 || task_check_exited(t))
 				continue;
-			if (task_dying(t))
+			if (task_exit_progress(t) == TS_DYING)
 				dying++;
 		}
 		clean = dying ? 0 : clean + 1;

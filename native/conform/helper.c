@@ -35,6 +35,16 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
+/* Flags that would break the helper's own machinery (a vfork parent cannot
+ * answer, CLONE_CLEAR_SIGHAND drops the wake-up handler, the others write
+ * into task memory or need arguments the language has no syntax for). */
+#define UNSUPPORTED_CLONE_FLAGS                                                        \
+	(0x00004000ULL /* CLONE_VFORK */ | 0x00080000ULL /* CLONE_SETTLS */ |          \
+	 0x00001000ULL /* CLONE_PIDFD */ | 0x00100000ULL /* CLONE_PARENT_SETTID */ |   \
+	 0x00200000ULL /* CLONE_CHILD_CLEARTID */ | 0x01000000ULL /* CLONE_CHILD_SETTID */ | \
+	 0x00002000ULL /* CLONE_PTRACE */ | 0x00800000ULL /* CLONE_UNTRACED */ |       \
+	 0x100000000ULL /* CLONE_CLEAR_SIGHAND */ | 0x200000000ULL /* CLONE_INTO_CGROUP */)
+
 static int started;
 static struct ac_req q;		/* big: keep off the stack */
 static struct ac_rep rep;
@@ -867,7 +877,7 @@ static void cmd_step(void)
 
 	if (strcmp(call, "fork") == 0) {
 		need_args(call, n, 0, 0);
-		if (task_check_exited(t))
+		if (task_gone(t))
 			out("(dead)");
 		else
 			call_clone(t, 0, 0, NULL, 0, newname);
@@ -900,7 +910,10 @@ static void cmd_step(void)
 				if (set_tid[i] < INT_MIN || set_tid[i] > INT_MAX)
 					protocol_error("set_tid entry out of range");
 		}
-		if (task_check_exited(t))
+		if (flags & UNSUPPORTED_CLONE_FLAGS)
+			protocol_error("clone flags 0x%llx not supported by the helper",
+				       flags & UNSUPPORTED_CLONE_FLAGS);
+		if (task_gone(t))
 			out("(dead)");
 		else
 			call_clone(t, flags, have, set_tid, nst, newname);
@@ -956,7 +969,7 @@ static void cmd_step(void)
 
 		need_args(call, n, 1, 2);
 		arg_path(t, &a[0], path, sizeof path);
-		if (task_check_exited(t))
+		if (task_gone(t))
 			out("(dead)");
 		else
 			call_read(t, path, n == 2 ? a[1].s : NULL);
@@ -967,7 +980,7 @@ static void cmd_step(void)
 		need_args(call, n, 2, 2);
 		arg_path(t, &a[0], path, sizeof path);
 		arg_value(t, &a[1], value, sizeof value);
-		if (task_check_exited(t))
+		if (task_gone(t))
 			out("(dead)");
 		else
 			call_write(t, path, value);
@@ -983,7 +996,7 @@ static void cmd_step(void)
 			a1 = (long)arg_int(t, &a[1]);
 			a2 = (long)arg_flags(&a[2]);
 		}
-		if (task_check_exited(t))
+		if (task_gone(t))
 			out("(dead)");
 		else
 			call_ipc_get(t, type, key, a1, a2);

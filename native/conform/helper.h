@@ -31,6 +31,7 @@ struct task {
 	pid_t nr[AC_MAX_LEVELS];	/* nr[L]: its number at level L (0 = scenario root) */
 	uint64_t ino[AC_MAX_LEVELS];	/* ino[L]: inode of its pid ns ancestor at level L */
 	int exited;		/* exit_state seen (zombie or released) */
+	int exiting;		/* PF_EXITING or closed socket seen: dead for the scenario */
 	int pfc_differs;	/* pid_ns_for_children != active ns (unshare/setns seen) */
 	int nid_n;		/* emulated next_id slot: pending ids, 0 when empty */
 	int64_t nid[AC_MAX_LEVELS];
@@ -47,6 +48,7 @@ struct task *task_at(int i);
 int task_call(struct task *t, struct ac_req *q, struct ac_rep *rep, int *fd_out, int timeout_ms);
 void task_interrupt(struct task *t);
 int task_check_exited(struct task *t);
+int task_gone(struct task *t);
 void task_wait_exit(struct task *t, int timeout_ms);
 struct task *task_from_hello(int conn, struct task *parent, int thread, char *err, size_t errlen);
 int task_reaped(struct task *t);
