@@ -47,31 +47,27 @@ ns_set() { ns_links | awk 'NF == 2 { print $1 }' | sort -u; }
 ns_holders() { # pids holding namespace $1 ("pid:[N]")
 	ns_links | awk -v n="$1" '$1 == n { split($2, a, "/"); print a[3] }' | sort -u
 }
-no_ours() { # wait up to 3 s for our processes to be gone
-	local i left
-	for i in $(seq 30); do
+check_clean() { # $1 = label, $2 = namespaces ("pid:[N] ...") recorded while it ran
+	# Waits up to 5 s: after the helper is SIGKILLed its init dies by
+	# PR_SET_PDEATHSIG and is reaped by the system's init, not by us.
+	local i left n h holders
+	for i in $(seq 50); do
 		left=$(ours)
-		[ -z "$left" ] && return 0
+		holders=""
+		for n in ${2:-}; do
+			h=$(ns_holders "$n")
+			[ -n "$h" ] && holders="$holders $n held by $(echo $h)"
+		done
+		[ -z "$left" ] && [ -z "$holders" ] && break
 		sleep 0.1
 	done
-	echo "$left"
-	return 1
-}
-check_clean() { # $1 = label, $2 = namespaces ("pid:[N] ...") recorded while it ran
-	local left n h holders=""
-	if ! left=$(no_ours); then
+	if [ -n "$left" ]; then
 		bad "$1: no helper or task process left" "still running: $(echo $left)"
-		return
-	fi
-	for n in ${2:-}; do
-		h=$(ns_holders "$n")
-		[ -n "$h" ] && holders="$holders $n held by $(echo $h)"
-	done
-	if [ -n "$holders" ]; then
+	elif [ -n "$holders" ]; then
 		bad "$1: the run's namespaces are gone" "$holders"
-		return
+	else
+		ok "$1: nothing left behind"
 	fi
-	ok "$1: nothing left behind"
 }
 
 NS_BEFORE=$(ns_set)
@@ -216,12 +212,18 @@ check_clean "$LABEL"
 # ---------------------------------------------------------------- global checks
 IPCS_AFTER=$(ipcs -a 2>/dev/null)
 if [ "$IPCS_BEFORE" = "$IPCS_AFTER" ]; then ok "host SysV IPC objects unchanged"; else bad "host SysV IPC objects unchanged" "$(diff <(echo "$IPCS_BEFORE") <(echo "$IPCS_AFTER"))"; fi
-new_ns=$(comm -13 <(echo "$NS_BEFORE") <(ns_set))
-mine=""
-for n in $new_ns; do
-	for p in $(ns_holders "$n"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$H" ] && mine="$mine $n(pid $p)"
+# New namespaces held by a process named like ours (zombies included; their
+# exe link is unreadable), given 5 s for the system's init to reap orphans.
+for i in $(seq 50); do
+	new_ns=$(comm -13 <(echo "$NS_BEFORE") <(ns_set))
+	mine=""
+	for n in $new_ns; do
+		for p in $(ns_holders "$n"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "actors-conform-" ] && mine="$mine $n(pid $p)"
+		done
 	done
+	[ -z "$mine" ] && break
+	sleep 0.1
 done
 if [ -n "$mine" ]; then
 	bad "no new namespace held by a helper process" "$mine"
