@@ -157,7 +157,7 @@ populate() { # a scenario with processes, threads, nested pid namespaces, IPC ob
 }
 ended_with() { # wait for the helper; check its exit status
 	local rc
-	wait "$HPID"
+	wait "$HPID" 2>/dev/null
 	rc=$?
 	if [ "$rc" -ne "$1" ]; then bad "$LABEL: helper exit status" "got $rc, want $1"; else ok "$LABEL: helper exit status $1"; fi
 }
@@ -230,7 +230,8 @@ if [ -n "$mine" ]; then
 else
 	ok "no new namespace held by a helper process"
 	for n in $new_ns; do
-		echo "     (note: $n is new, held by processes not ours: $(for p in $(ns_holders "$n"); do printf '%s ' "$p/$(cat /proc/$p/comm 2>/dev/null)"; done))"
+		h=$(for p in $(ns_holders "$n"); do printf '%s ' "$p/$(cat /proc/$p/comm 2>/dev/null)"; done)
+		[ -n "$h" ] && echo "     (note: $n is new, held by processes not ours: $h)"
 	done
 fi
 

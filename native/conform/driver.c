@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -532,9 +533,18 @@ int kernel_start(char *err, size_t errlen)
 	struct ac_init_params p;
 	struct clone_args ca;
 	struct task *init;
-	int sp[2];
+	struct utsname u;
+	int sp[2], major = 0, minor = 0;
 	long r;
 
+	/* Before 6.14 pid_max is one global value: writing it from the new
+	 * namespace would change the host's.  PIDFD_THREAD needs 6.9. */
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 14))) {
+		snprintf(err, errlen, "Linux >= 6.14 required (per-namespace pid_max, PIDFD_THREAD); this is %s",
+			 u.release);
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
