@@ -308,6 +308,7 @@ struct task *task_from_hello(int conn, struct task *parent, int thread, char *er
 	t->pidfd = pidfd;
 	t->htid = hpid;
 	t->level = n - 1 - root_offset;
+	t->pfc_level = t->level;
 	for (L = 0; L <= t->level; L++)
 		t->nr[L] = ns[root_offset + L];
 	if (thread && parent)

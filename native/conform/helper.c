@@ -509,7 +509,7 @@ static int clone_failed_before_alloc(const struct task *t, unsigned long long f,
 	       ((f & CLONE_NEWUSER) && (f & CLONE_FS)) ||
 	       ((f & CLONE_THREAD) && (f & (CLONE_NEWPID | CLONE_NEWUSER))) ||
 	       ((f & CLONE_PARENT) && ns_init) ||
-	       ((f & (CLONE_NEWPID | CLONE_THREAD)) && t->pfc_differs);
+	       ((f & (CLONE_NEWPID | CLONE_THREAD)) && t->pfc_level != t->level);
 }
 
 static void call_clone(struct task *t, unsigned long long flags, int have_set_tid,
@@ -543,6 +543,19 @@ static void call_clone(struct task *t, unsigned long long flags, int have_set_ti
 	}
 	q.a[1] = have_set_tid;
 	q.set_tid_size = (uint32_t)n_set_tid;
+
+	/* alloc_pid(): set_tid_size > ns->level + 1 -> EINVAL.  The kernel counts
+	 * levels from the host's namespace, which the scenario cannot see: one
+	 * entry more than the scenario's levels would address the host's pid
+	 * numbers.  Refuse it here with the errno the scenario's kernel gives.
+	 * (Flag errors, all EINVAL too, would come first; same errno.) */
+	if (have_set_tid && t->pfc_level >= 0 && n_set_tid <= 32 &&
+	    n_set_tid > t->pfc_level + ((flags & CLONE_NEWPID) ? 1 : 0) + 1) {
+		if (from_next_id)
+			t->nid_n = 0;
+		out_errno(EINVAL);
+		return;
+	}
 
 	st = task_call(t, &q, &rep, &fd, g_conf.step_ms);
 	if (st != CS_OK || rep.err != 0) {
@@ -844,7 +857,7 @@ static void call_setns(struct task *t, const struct tok *who, unsigned long long
 	q.a[0] = (int64_t)flags;
 	st = task_call(t, &q, &rep, NULL, g_conf.step_ms);
 	if (st == CS_OK && rep.err == 0 && strcmp(ns_file(flags), "pid") == 0)
-		t->pfc_differs = !target || target->ino[target->level] != t->ino[t->level];
+		t->pfc_level = target ? target->level : -1;
 	report(t, st);
 }
 
@@ -925,7 +938,7 @@ static void cmd_step(void)
 		flags = arg_flags(&a[0]);
 		st = sys_req(t, SYS_unshare, (long)flags, 0, 0, 0, g_conf.step_ms);
 		if (st == CS_OK && rep.err == 0 && (flags & CLONE_NEWPID))
-			t->pfc_differs = 1;
+			t->pfc_level = t->level + 1;
 		report(t, st);
 	} else if (strcmp(call, "setns") == 0) {
 		need_args(call, n, 2, 2);

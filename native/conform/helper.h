@@ -32,7 +32,9 @@ struct task {
 	uint64_t ino[AC_MAX_LEVELS];	/* ino[L]: inode of its pid ns ancestor at level L */
 	int exited;		/* exit_state seen (zombie or released) */
 	int exiting;		/* PF_EXITING or closed socket seen: dead for the scenario */
-	int pfc_differs;	/* pid_ns_for_children != active ns (unshare/setns seen) */
+	int pfc_level;		/* level of pid_ns_for_children (differs from level after
+				   unshare(CLONE_NEWPID) or setns into a descendant);
+				   -1: unknown (setns to a namespace of no known task) */
 	int nid_n;		/* emulated next_id slot: pending ids, 0 when empty */
 	int64_t nid[AC_MAX_LEVELS];
 };
