@@ -232,7 +232,10 @@ public sealed class ScenarioExecution : IDisposable
     {
         if (Context.Failures.Count > 0)
         {
-            throw new ModelFailureException(Context.Failures[0]);
+            var failure = Context.Failures[0];
+            throw failure is InvariantViolationException
+                ? new InvariantViolationException($"{failure.Message} (thrown by a model actor)", failure)
+                : new ModelFailureException(failure);
         }
     }
 

@@ -31,7 +31,9 @@ public sealed record Trace
 
     public static string Hash(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json) + "\n");
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
 
     /// <summary>Reads a trace; <see cref="FormatException"/> with what is wrong when it is not one.</summary>
     public static Trace Load(string path)
