@@ -423,14 +423,16 @@ public sealed class TaskList
                 }
             }
         }
-        // exit_notify(): a leader is announced once its group is empty; other threads reap themselves.
+        // exit_notify(): "tsk->exit_state = EXIT_ZOMBIE" before do_notify_parent(), so that a wait the notification
+        // wakes finds the zombie. A leader is announced once its group is empty; other threads reap themselves.
+        t.ExitState = ExitState.Zombie;
         var autoreap = !t.IsLeader || (t.Group.Empty && NotifyParent(t));
-        t.ExitState = autoreap ? ExitState.Dead : ExitState.Zombie;
         if (autoreap)
         {
+            t.ExitState = ExitState.Dead;
             Release(t, null);
         }
-        else if (_freePidAtExit)
+        else if (_freePidAtExit && _byId.ContainsKey(t.Id))
         {
             // The deliberate bug: a zombie gives its numbers back although it still holds them.
             t.NumbersFreed = true;
