@@ -145,7 +145,7 @@ public sealed class StressRun : IDisposable
     private async Task<string?> Audit()
     {
         string? last = null;
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < 30; attempt++)
         {
             try
             {

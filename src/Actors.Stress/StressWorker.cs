@@ -19,6 +19,7 @@ public sealed class StressWorker : ReceiveActor
     private readonly Random _random;
     private readonly List<TaskRecord> _children = [];
     private readonly List<int> _ipcIds = [];
+    private readonly List<TaskRecord> _zombies = [];
     private readonly (OpKind Kind, int Weight)[] _mix;
     private readonly int _weights;
     private IEnumerator<PendingCall>? _script;
@@ -55,7 +56,7 @@ public sealed class StressWorker : ReceiveActor
                     return;
                 }
                 // Keep each worker's subtree bounded: with many live children the next operation ends one.
-                _script = Script(_children.Count >= MaxChildren ? OpKind.Exit : Pick()).GetEnumerator();
+                _script = Script(_children.Count + _zombies.Count >= MaxChildren ? OpKind.Exit : Pick()).GetEnumerator();
             }
             if (_script.MoveNext())
             {
@@ -99,11 +100,27 @@ public sealed class StressWorker : ReceiveActor
                 yield return fork;
                 Adopt(fork);
                 break;
+            case OpKind.Exit or OpKind.Kill when _zombies.Count > 0 && _random.Next(2) == 0:
+                // Reap a zombie left by an earlier exit.
+                var zombie = _zombies[^1];
+                _zombies.RemoveAt(_zombies.Count - 1);
+                var late = new PendingCall(_root, new Calls.Wait(zombie.Pid.NrIn(_root.Pid.Ns), false), "wait");
+                yield return late;
+                if (late.Result!.Errno == Errno.None)
+                {
+                    _run.Stats.Cycle();
+                }
+                break;
             case OpKind.Exit or OpKind.Kill when _children.Count > 0:
                 var child = Take();
                 yield return kind == OpKind.Exit
                     ? new PendingCall(child, new Calls.Exit(0, false), "exit")
                     : new PendingCall(_root, new Calls.Kill(child.Pid.NrIn(_root.Pid.Ns), Signals.SIGKILL), "kill");
+                if (kind == OpKind.Exit && _random.Next(2) == 0)
+                {
+                    _zombies.Add(child); // a zombie for a while: it must keep its numbers until reaped
+                    break;
+                }
                 var reap = new PendingCall(_root, new Calls.Wait(child.Pid.NrIn(_root.Pid.Ns), false), "wait");
                 yield return reap;
                 if (reap.Result!.Errno == Errno.None && kind == OpKind.Exit)
