@@ -46,7 +46,7 @@ public static class QuickRun
                     1 => b.Actor_alloc_free_1_in_flight,
                     _ => b.Actor_alloc_free_64_in_flight,
                 };
-                Loop(Arg(2, 10), PidAllocBenchmarks.Ops, () => body());
+                Loop(Arg(2, 10), inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body());
                 b.Cleanup();
                 return 0;
             }
