@@ -28,6 +28,10 @@ public sealed class BenchKernel : IDisposable
 
     private long _corr;
 
+    /// <summary>HOCON layered over <see cref="Hocon"/> by kernels created from now on (the quick mode's diagnostics set
+    /// it; benchmarks leave it empty).</summary>
+    public static string ExtraHocon { get; set; } = "";
+
     private BenchKernel(ActorSystem system, KernelContext context)
     {
         System = system;
@@ -47,7 +51,7 @@ public sealed class BenchKernel : IDisposable
     /// <summary>An actor system and kernel context, without booting a kernel.</summary>
     public static BenchKernel CreateSystem(string name)
     {
-        Config config = KernelConfig.WithDefaults(Hocon);
+        Config config = KernelConfig.WithDefaults(ExtraHocon + "\n" + Hocon);
         var settings = KernelSettings.From(config);
         if (settings.CheckInvariants)
         {

@@ -12,12 +12,20 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <remarks>
 /// <c>quick fork [depth=4] [parents=16] [seconds=10]</c>: fork+exit+reap cycles.
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
+/// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
+/// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
 /// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
 /// </remarks>
 public static class QuickRun
 {
     public static int Run(string[] args)
     {
+        var count = args.Contains("count");
+        var time = args.Contains("time");
+        var alloc = args.Contains("alloc");
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc"))];
+        BenchKernel.ExtraHocon = count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "";
+        using var sampler = alloc ? new AllocationSampler() : null;
         var what = args.Length > 0 ? args[0] : "fork";
         int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : dflt;
         switch (what)
@@ -28,8 +36,9 @@ public static class QuickRun
                 b.Setup();
                 Console.WriteLine($"fork+exit+reap, depth {b.Depth}, {b.Parents} parents");
                 long retries = 0;
-                Loop(Arg(3, 10), ForkExitReapBenchmarks.Ops, () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false).WaitRetries);
-                Console.WriteLine($"WNOHANG waits repeated: {retries:N0}");
+                var ops = Loop(Arg(3, 10), ForkExitReapBenchmarks.Ops, () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false).WaitRetries, sampler);
+                Console.WriteLine($"WNOHANG waits repeated: {retries:N0} ({retries / (double)ops:F3} per cycle)");
+                Report(ops, sampler);
                 b.AssertBackToFixedTasks();
                 b.Cleanup();
                 return 0;
@@ -46,7 +55,8 @@ public static class QuickRun
                     1 => b.Actor_alloc_free_1_in_flight,
                     _ => b.Actor_alloc_free_64_in_flight,
                 };
-                Loop(Arg(2, 10), inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body());
+                var ops = Loop(Arg(2, 10), inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body(), sampler);
+                Report(ops, sampler);
                 b.Cleanup();
                 return 0;
             }
@@ -75,8 +85,22 @@ public static class QuickRun
         return woken ? 0 : 1;
     }
 
-    private static void Loop(int seconds, int opsPerCall, Action call)
+    /// <summary>Runs <paramref name="call"/> for <paramref name="seconds"/> after one second of warm-up (counters and
+    /// the allocation sampler are reset after it); returns the operations measured.</summary>
+    private static long Loop(int seconds, int opsPerCall, Action call, AllocationSampler? sampler)
     {
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1)
+        {
+            call();
+        }
+        CountingMailbox.Reset();
+        TimingMailbox.Reset();
+        sampler?.Start();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gcBefore = GC.CollectionCount(0);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var total = Stopwatch.StartNew();
         var tick = Stopwatch.StartNew();
         long ops = 0, tickOps = 0;
@@ -87,12 +111,54 @@ public static class QuickRun
             tickOps += opsPerCall;
             if (tick.Elapsed.TotalSeconds >= 1)
             {
-                Console.WriteLine($"  {tickOps / tick.Elapsed.TotalSeconds,12:N0} ops/s");
+                Console.WriteLine($"  {tickOps / tick.Elapsed.TotalSeconds,12:N0} ops/s   heap {GC.GetTotalMemory(false) >> 20,5} MB, gen2 GCs {GC.CollectionCount(2)}");
                 tick.Restart();
                 tickOps = 0;
             }
         }
-        Console.WriteLine($"total {ops:N0} ops in {total.Elapsed.TotalSeconds:F1} s: {ops / total.Elapsed.TotalSeconds:N0} ops/s, " +
-                          $"{GC.GetTotalAllocatedBytes() / (double)ops:N0} B allocated per op (whole run incl. setup)");
+        var elapsed = total.Elapsed;
+        sampler?.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.WriteLine($"total {ops:N0} ops in {elapsed.TotalSeconds:F1} s: {ops / elapsed.TotalSeconds:N0} ops/s; " +
+                          $"{(GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)ops:N0} B allocated per op; " +
+                          $"CPU {cpu.TotalMicroseconds / ops:F2} core-us per op ({cpu / elapsed:F2} cores busy); " +
+                          $"{GC.CollectionCount(0) - gcBefore} gen0 GCs, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / elapsed.TotalSeconds / 10:F1} % of the time");
+        return ops;
+    }
+
+    private static void Report(long ops, AllocationSampler? sampler)
+    {
+        var counts = CountingMailbox.Counts;
+        if (counts.Count > 0)
+        {
+            Console.WriteLine($"messages enqueued per op: {counts.Sum(c => c.Count) / (double)ops:F2}");
+            foreach (var (type, n) in counts)
+            {
+                Console.WriteLine($"  {n / (double)ops,8:F2}  {type}");
+            }
+        }
+        var times = TimingMailbox.Times;
+        if (times.Count > 0)
+        {
+            Console.WriteLine($"handler time per op, by actor (message dequeued to next dequeue; {TimingMailbox.Dropped:N0} gaps over 200 us dropped):");
+            foreach (var g in times.GroupBy(t => t.Kind).OrderByDescending(g => g.Sum(t => t.Seconds)))
+            {
+                Console.WriteLine($"  {g.Sum(t => t.Seconds) * 1e6 / ops,8:F2} us  {g.Key}");
+                foreach (var t in g)
+                {
+                    Console.WriteLine($"      {t.Seconds * 1e6 / ops,8:F2} us  {t.Count / (double)ops,6:F2} msgs  {t.Seconds * 1e9 / t.Count,8:F0} ns/msg  {t.Type}");
+                }
+            }
+        }
+        if (sampler is not null)
+        {
+            var bytes = sampler.Bytes;
+            var sum = bytes.Sum(b => b.Bytes);
+            Console.WriteLine($"allocations by type (GCAllocationTick samples, {sum / (double)ops:N0} B per op sampled):");
+            foreach (var (type, b) in bytes.Take(30))
+            {
+                Console.WriteLine($"  {b / (double)ops,8:N0} B  {100.0 * b / sum,5:F1} %  {type}");
+            }
+        }
     }
 }
