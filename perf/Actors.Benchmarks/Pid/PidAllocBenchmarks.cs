@@ -59,6 +59,15 @@ public class PidAllocBenchmarks
         AssertMapAfter(_locked.Map, lockedBefore, check, _locked.Run(check), "lock");
         var twoBefore = _locked.Map.LastPid;
         AssertMapAfter(_locked.Map, twoBefore, check, RunLockedTwoThreads(check), "lock, 2 threads");
+        // Steady state before measuring (tiered JIT with dynamic PGO; see ForkExitReapBenchmarks.WarmUp).
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromSeconds(4))
+        {
+            RunActor(Ops, 1, checkNumbers: false);
+            RunActor(Ops, 64, checkNumbers: false);
+            _locked.Run(Ops);
+            RunLockedTwoThreads(Ops);
+        }
         _kernel.AssertNoFailures();
     }
 

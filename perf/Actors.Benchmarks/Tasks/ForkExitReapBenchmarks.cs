@@ -36,6 +36,11 @@ public class ForkExitReapBenchmarks
     /// <summary>Cycles per invocation, spread over the parents.</summary>
     public const int Ops = 4096;
 
+    /// <summary>How long GlobalSetup runs cycles before BenchmarkDotNet measures. Tiered JIT with dynamic PGO needs
+    /// about 4-6 s of cycles here to reach steady state (with DOTNET_TieredCompilation=0 there is no ramp, but the
+    /// steady state is 2-3x slower), far more than <c>--job short</c>'s warm-up iterations give.</summary>
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
+
     private BenchKernel _kernel = null!;
     private IActorRef _driver = null!;
     private TaskRecord[] _parents = [];
@@ -81,6 +86,12 @@ public class ForkExitReapBenchmarks
         {
             throw new InvalidOperationException($"reaped child {cycles.LastChildNr} is still in the task list: {last}");
         }
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        while (warm.Elapsed < WarmUp)
+        {
+            RunCycles(Ops, check: false);
+        }
+        AssertBackToFixedTasks();
     }
 
     [GlobalCleanup]
