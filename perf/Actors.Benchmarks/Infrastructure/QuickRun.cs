@@ -14,17 +14,23 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
 /// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
 /// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
+/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool.
 /// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
 /// </remarks>
 public static class QuickRun
 {
+    /// <summary>The model dispatcher on 2 dedicated threads instead of the .NET thread pool (an experiment: <c>dedicated</c>).</summary>
+    public const string DedicatedHocon =
+        "actors.dispatchers.model { type = ForkJoinDispatcher, throughput = 100, dedicated-thread-pool { thread-count = 2 } }";
+
     public static int Run(string[] args)
     {
         var count = args.Contains("count");
         var time = args.Contains("time");
         var alloc = args.Contains("alloc");
-        args = [.. args.Where(a => a is not ("count" or "time" or "alloc"))];
-        BenchKernel.ExtraHocon = count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "";
+        var dedicated = args.Contains("dedicated");
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated"))];
+        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "");
         using var sampler = alloc ? new AllocationSampler() : null;
         var what = args.Length > 0 ? args[0] : "fork";
         int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : dflt;
