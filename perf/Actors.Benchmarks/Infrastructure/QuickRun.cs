@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Actors.Kernel.Tasks;
+using Akka.Actor;
+using Actors.Benchmarks.Pid;
+using Actors.Benchmarks.Tasks;
+
+namespace Actors.Benchmarks.Infrastructure;
+
+/// <summary>A console mode without BenchmarkDotNet: runs one benchmark body in a loop for a few seconds and prints
+/// operations per second every second. Quick to start, and a steady single process to attach a profiler or
+/// dotnet-counters to.</summary>
+/// <remarks>
+/// <c>quick fork [depth=4] [parents=16] [seconds=10]</c>: fork+exit+reap cycles.
+/// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
+/// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
+/// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
+/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool.
+/// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
+/// </remarks>
+public static class QuickRun
+{
+    /// <summary>The model dispatcher on 2 dedicated threads instead of the .NET thread pool (an experiment: <c>dedicated</c>).</summary>
+    public const string DedicatedHocon =
+        "actors.dispatchers.model { type = ForkJoinDispatcher, throughput = 100, dedicated-thread-pool { thread-count = 2 } }";
+
+    public static int Run(string[] args)
+    {
+        var count = args.Contains("count");
+        var time = args.Contains("time");
+        var alloc = args.Contains("alloc");
+        var dedicated = args.Contains("dedicated");
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated"))];
+        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "");
+        using var sampler = alloc ? new AllocationSampler() : null;
+        var what = args.Length > 0 ? args[0] : "fork";
+        int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : dflt;
+        switch (what)
+        {
+            case "fork":
+            {
+                var b = new ForkExitReapBenchmarks { Depth = Arg(1, 4), Parents = Arg(2, 16) };
+                b.Setup();
+                Console.WriteLine($"fork+exit+reap, depth {b.Depth}, {b.Parents} parents");
+                long retries = 0;
+                var ops = Loop(Arg(3, 10), ForkExitReapBenchmarks.Ops, () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false).WaitRetries, sampler);
+                Console.WriteLine($"WNOHANG waits repeated: {retries:N0} ({retries / (double)ops:F3} per cycle)");
+                Report(ops, sampler);
+                b.AssertBackToFixedTasks();
+                b.Cleanup();
+                return 0;
+            }
+            case "pid":
+            {
+                var b = new PidAllocBenchmarks();
+                b.Setup();
+                var inFlight = Arg(1, 64);
+                Console.WriteLine(inFlight == 0 ? "alloc+free, lock, 1 thread" : $"alloc+free, actor, {inFlight} in flight");
+                Func<long> body = inFlight switch
+                {
+                    0 => b.Lock_alloc_free_1_thread,
+                    1 => b.Actor_alloc_free_1_in_flight,
+                    _ => b.Actor_alloc_free_64_in_flight,
+                };
+                var ops = Loop(Arg(2, 10), inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body(), sampler);
+                Report(ops, sampler);
+                b.Cleanup();
+                return 0;
+            }
+            case "wakeup":
+                return Wakeup();
+            default:
+                Console.Error.WriteLine("usage: quick fork [depth] [parents] [seconds] | quick pid [inflight: 0 (lock), 1, 64] [seconds]");
+                return 2;
+        }
+    }
+
+    /// <summary>Checks that a wait(-1) parked before the child exits is woken by the exit (the order a fork/exit/wait
+    /// loop has when the parent calls wait at once).</summary>
+    private static int Wakeup()
+    {
+        using var kernel = BenchKernel.Boot("wakeup");
+        var init = kernel.Init!;
+        var child = kernel.Spawn(init, new Calls.Fork());
+        var wait = init.Actor.Ask<SyscallResult>(new TaskProtocol.Call(-1, new Calls.Wait(-1, false)), BenchKernel.Timeout);
+        Thread.Sleep(500);
+        Console.WriteLine($"wait(-1) parked before the exit, done: {wait.IsCompleted}");
+        var exit = kernel.Call(child, new Calls.Exit(0, false));
+        Console.WriteLine($"child exit: {exit}");
+        var woken = wait.Wait(TimeSpan.FromSeconds(5));
+        Console.WriteLine(woken ? $"wait woken: {wait.Result}" : "wait NOT woken within 5 s after the child exited (lost wakeup)");
+        return woken ? 0 : 1;
+    }
+
+    /// <summary>Runs <paramref name="call"/> for <paramref name="seconds"/> after one second of warm-up (counters and
+    /// the allocation sampler are reset after it); returns the operations measured.</summary>
+    private static long Loop(int seconds, int opsPerCall, Action call, AllocationSampler? sampler)
+    {
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1)
+        {
+            call();
+        }
+        CountingMailbox.Reset();
+        TimingMailbox.Reset();
+        sampler?.Start();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gcBefore = GC.CollectionCount(0);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var total = Stopwatch.StartNew();
+        var tick = Stopwatch.StartNew();
+        long ops = 0, tickOps = 0;
+        while (total.Elapsed.TotalSeconds < seconds)
+        {
+            call();
+            ops += opsPerCall;
+            tickOps += opsPerCall;
+            if (tick.Elapsed.TotalSeconds >= 1)
+            {
+                Console.WriteLine($"  {tickOps / tick.Elapsed.TotalSeconds,12:N0} ops/s   heap {GC.GetTotalMemory(false) >> 20,5} MB, gen2 GCs {GC.CollectionCount(2)}");
+                tick.Restart();
+                tickOps = 0;
+            }
+        }
+        var elapsed = total.Elapsed;
+        sampler?.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.WriteLine($"total {ops:N0} ops in {elapsed.TotalSeconds:F1} s: {ops / elapsed.TotalSeconds:N0} ops/s; " +
+                          $"{(GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)ops:N0} B allocated per op; " +
+                          $"CPU {cpu.TotalMicroseconds / ops:F2} core-us per op ({cpu / elapsed:F2} cores busy); " +
+                          $"{GC.CollectionCount(0) - gcBefore} gen0 GCs, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / elapsed.TotalSeconds / 10:F1} % of the time");
+        return ops;
+    }
+
+    private static void Report(long ops, AllocationSampler? sampler)
+    {
+        var counts = CountingMailbox.Counts;
+        if (counts.Count > 0)
+        {
+            Console.WriteLine($"messages enqueued per op: {counts.Sum(c => c.Count) / (double)ops:F2}");
+            foreach (var (type, n) in counts)
+            {
+                Console.WriteLine($"  {n / (double)ops,8:F2}  {type}");
+            }
+        }
+        var times = TimingMailbox.Times;
+        if (times.Count > 0)
+        {
+            Console.WriteLine($"handler time per op, by actor (message dequeued to next dequeue; {TimingMailbox.Dropped:N0} gaps over 200 us dropped):");
+            foreach (var g in times.GroupBy(t => t.Kind).OrderByDescending(g => g.Sum(t => t.Seconds)))
+            {
+                Console.WriteLine($"  {g.Sum(t => t.Seconds) * 1e6 / ops,8:F2} us  {g.Key}");
+                foreach (var t in g)
+                {
+                    Console.WriteLine($"      {t.Seconds * 1e6 / ops,8:F2} us  {t.Count / (double)ops,6:F2} msgs  {t.Seconds * 1e9 / t.Count,8:F0} ns/msg  {t.Type}");
+                }
+            }
+        }
+        if (sampler is not null)
+        {
+            var bytes = sampler.Bytes;
+            var sum = bytes.Sum(b => b.Bytes);
+            Console.WriteLine($"allocations by type (GCAllocationTick samples, {sum / (double)ops:N0} B per op sampled):");
+            foreach (var (type, b) in bytes.Take(30))
+            {
+                Console.WriteLine($"  {b / (double)ops,8:N0} B  {100.0 * b / sum,5:F1} %  {type}");
+            }
+        }
+    }
+}
