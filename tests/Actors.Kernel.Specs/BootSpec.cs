@@ -26,7 +26,8 @@ public sealed class BootSpec(ITestOutputHelper output) : ProcessSpec(output)
         AssertHealthy();
     }
 
-    [Fact(Skip = "model bug: KernelActor sends init's SetChildReaper to root.PidMap before ns0's constructor set it (ActorRefs.Nobody), so on the thread pool the root map never accepts set_tid != 1 (EINVAL)")]
+    // Race on the thread-pool dispatcher (fails about 9 runs in 10 here; the controlled dispatcher's FIFO hides it).
+    [Fact(Skip = "model bug: KernelActor boots init before ns0's constructor set root.PidMap, so init's SetChildReaper goes to ActorRefs.Nobody and the root map refuses every set_tid != 1 with EINVAL")]
     public void Kernel_must_tell_the_root_pid_map_that_it_has_a_child_reaper()
     {
         AwaitAssert(() => Assert.True(MapOf(Ctx.View.RootNs!).HasChildReaper), TimeSpan.FromSeconds(1));
