@@ -219,8 +219,11 @@ public sealed class PidMapActorSpec : ModelActorSpec
         _ns2.PidMap.Tell(new Release(pid.Numbers, 2, 0, _probe.Ref, "freed"));
         _probe.ExpectMsg("freed");
 
-        AwaitAssert(() => Assert.False(_map2.Adding));
-        Assert.Equal(1, _ns2.Refs);                        // the pid's reference went, the nsproxy's stays
+        AwaitAssert(() =>
+        {
+            Assert.False(_map2.Adding);
+            Assert.Equal(1, _ns2.Refs);                    // the pid's reference went, the nsproxy's stays
+        });
         var again = ReserveChain(corr: 14);
         _ns0.PidMap.Tell(new Commit(14, again, 0, _probe.Ref));
         Assert.Equal(new Committed(14, Errno.ENOMEM), _probe.ExpectMsg<Committed>());
