@@ -1,0 +1,37 @@
+using Actors.Kernel.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+using static Actors.Kernel.Specs.SyscallHelpers;
+
+namespace Actors.Kernel.Specs;
+
+/// <summary>The kernel's boot (KernelActor): the initial namespace, its pid map, and init as pid 1 and child reaper.</summary>
+public sealed class BootSpec(ITestOutputHelper output) : ProcessSpec(output)
+{
+    [Fact]
+    public void Kernel_must_boot_init_as_pid_1_of_the_root_namespace()
+    {
+        var root = Ctx.View.RootNs!;
+
+        Assert.Same(root, Init.Pid.Ns);
+        Assert.Equal(0, root.Level);
+        Assert.Equal(1, RootNr(Init));
+        Assert.Same(Init, Ctx.View.Tasks!.ChildReaperOf(root));
+        Assert.True(Init.Group.Unkillable);
+        Assert.Equal(3, root.Refs); // init's pid, init's nsproxy, the kernel
+        AwaitAssert(() => Assert.Same(MapOf(root), Assert.Single(Ctx.View.PidMaps)));
+        Assert.Equal(1, MapOf(root).Count);
+        Assert.Equal(32768, MapOf(root).PidMax);
+        Assert.Equal(1, Ok(Call(Init, new Calls.GetPid())));
+        AssertHealthy();
+    }
+
+    // Race on the thread-pool dispatcher (fails about 9 runs in 10 here; the controlled dispatcher's FIFO hides it).
+    [Fact(Skip = "model bug: KernelActor boots init before ns0's constructor set root.PidMap, so init's SetChildReaper goes to ActorRefs.Nobody and the root map refuses every set_tid != 1 with EINVAL")]
+    public void Kernel_must_tell_the_root_pid_map_that_it_has_a_child_reaper()
+    {
+        AwaitAssert(() => Assert.True(MapOf(Ctx.View.RootNs!).HasChildReaper), TimeSpan.FromSeconds(1));
+        Assert.Equal(500, RootNr(Fork(Init, Clone(CloneFlags.None, 500))));
+        Assert.Equal(Errno.EEXIST, Err(Call(Init, Clone(CloneFlags.None, 500))));
+    }
+}
