@@ -19,7 +19,6 @@ public sealed class KernelActor : ReceiveActor
     {
         _ctx = ctx;
         var settings = ctx.Settings;
-        ctx.TryCountNamespace();
         // References on the initial namespace: init's pid and init's nsproxy, plus one for the kernel itself
         // (init_pid_ns is never freed).
         var root = new NsHandle(ctx.NewNsId(), 0, null, initialRefs: 3);

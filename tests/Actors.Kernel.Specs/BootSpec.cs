@@ -27,7 +27,7 @@ public sealed class BootSpec(ITestOutputHelper output) : ProcessSpec(output)
     }
 
     // Race on the thread-pool dispatcher (fails about 9 runs in 10 here; the controlled dispatcher's FIFO hides it).
-    [Fact(Skip = "model bug: KernelActor boots init before ns0's constructor set root.PidMap, so init's SetChildReaper goes to ActorRefs.Nobody and the root map refuses every set_tid != 1 with EINVAL")]
+    [Fact]
     public void Kernel_must_tell_the_root_pid_map_that_it_has_a_child_reaper()
     {
         AwaitAssert(() => Assert.True(MapOf(Ctx.View.RootNs!).HasChildReaper), TimeSpan.FromSeconds(1));

@@ -28,6 +28,9 @@ public sealed class ExplorerTests(RunnerFixture fixture, ITestOutputHelper outpu
     [InlineData("scenarios/races/fork-vs-init-death.scn")]
     [InlineData("scenarios/races/set-tid-outer-failure.scn")]
     [InlineData("scenarios/races/canonical-next-id.scn")]
+    [InlineData("scenarios/races/kill-then-wait.scn")]
+    [InlineData("scenarios/races/wait-wakeups.scn")]
+    [InlineData("scenarios/races/reparent-wakeup.scn")]
     public void Explorer_must_find_no_violation_in_race_free_scenarios(string file)
     {
         foreach (var strategy in new[] { "random", "pct" })

@@ -23,6 +23,10 @@ public static class CloneRules
         {
             return Errno.EINVAL;
         }
+        if ((flags & (CloneFlags.CLONE_NEWUSER | CloneFlags.CLONE_FS)) == (CloneFlags.CLONE_NEWUSER | CloneFlags.CLONE_FS))
+        {
+            return Errno.EINVAL;
+        }
         if ((flags & CloneFlags.CLONE_THREAD) != 0 && (flags & CloneFlags.CLONE_SIGHAND) == 0)
         {
             return Errno.EINVAL;

@@ -59,6 +59,7 @@ public sealed class TaskList
     private readonly Dictionary<int, TaskRecord> _childReaper = [];
     private readonly Dictionary<int, long> _dyingSince = [];
     private readonly List<PendingWait> _waits = [];
+    private readonly List<ThreadGroup> _toWake = [];
     private long _attachSeq;
 
     private readonly bool _freePidAtExit;
@@ -156,11 +157,13 @@ public sealed class TaskList
             if (heir is null)
             {
                 Zap(ns, t);
+                WakeWaiters();
                 return;
             }
             _childReaper[ns.Id] = heir;
         }
         FinishExit(t, reaper ?? t);
+        WakeWaiters();
     }
 
     /// <summary>The namespace whose death <paramref name="init"/> waited for has no pid left but init's: finish
@@ -173,6 +176,7 @@ public sealed class TaskList
         }
         init.ZapWaiting = false;
         FinishExit(init, init);
+        WakeWaiters();
     }
 
     /// <summary>do_wait() for <paramref name="waiter"/>: <paramref name="selector"/> -1 = any child, &gt; 0 = the child
@@ -188,6 +192,7 @@ public sealed class TaskList
         {
             _waits.Add(pending);
         }
+        WakeWaiters();
         return done is { Result.Value: > 0 } ? null : done;
     }
 
@@ -216,7 +221,8 @@ public sealed class TaskList
         {
             return Errno.ESRCH;
         }
-        if (sig == 0 || target.ExitState != ExitState.Running || target.Group.FatalPending)
+        // The signal goes to the thread group (group_send_sig_info); a zombie leader's live threads still get it.
+        if (sig == 0 || target.Group.FatalPending || !target.Group.Members.Exists(m => m.Alive))
         {
             return Errno.None;
         }
@@ -494,7 +500,12 @@ public sealed class TaskList
         {
             return true;
         }
-        WakeWaiters(parent.Group);
+        // __wake_up_parent(): the waiters run when this tasklist_lock hold ends (WakeWaiters at the end of the step),
+        // so that they see the whole step's outcome (e.g. a parent that exits, and the zombies it reparents).
+        if (!_toWake.Contains(parent.Group))
+        {
+            _toWake.Add(parent.Group);
+        }
         return false;
     }
 
@@ -552,24 +563,29 @@ public sealed class TaskList
         }
     }
 
-    private void WakeWaiters(ThreadGroup g)
+    /// <summary>Every parked wait of a notified group runs do_wait() again, in the order they parked: one reaps,
+    /// another may find nothing left (ECHILD) or go back to sleep. Reaping may notify further groups.</summary>
+    private void WakeWaiters()
     {
-        for (var i = 0; i < _waits.Count; i++)
+        while (_toWake.Count > 0)
         {
-            var w = _waits[i];
-            if (!ReferenceEquals(w.Waiter.Group, g))
+            var g = _toWake[0];
+            _toWake.RemoveAt(0);
+            foreach (var w in _waits.Where(w => ReferenceEquals(w.Waiter.Group, g)).ToArray())
             {
-                continue;
-            }
-            var done = TryWait(w);
-            if (done is not null)
-            {
-                _waits.RemoveAt(i);
-                if (done.Result.Value <= 0)
+                if (!_waits.Contains(w))
                 {
-                    _out.CompleteWait(done);
+                    continue;
                 }
-                return;
+                var done = TryWait(w);
+                if (done is not null)
+                {
+                    _waits.Remove(w);
+                    if (done.Result.Value <= 0)
+                    {
+                        _out.CompleteWait(done);
+                    }
+                }
             }
         }
     }

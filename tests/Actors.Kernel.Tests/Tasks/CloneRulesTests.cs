@@ -73,7 +73,7 @@ public class CloneRulesTests
         Assert.Equal(32, CloneRules.MaxSetTid);
     }
 
-    [Fact(Skip = "model bug: CloneRules.Check lacks copy_process()'s (CLONE_NEWUSER|CLONE_FS) -> EINVAL rule")]
+    [Fact]
     public void Check_CLONE_NEWUSER_with_CLONE_FS_fails_EINVAL()
     {
         // kernel/fork.c:copy_process(), right after the CLONE_NEWNS|CLONE_FS check:

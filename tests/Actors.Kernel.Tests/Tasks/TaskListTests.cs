@@ -466,7 +466,7 @@ public class TaskListTests
         Assert.False(w.List.IsWaiting(w.Init));
     }
 
-    [Fact(Skip = "model bug: a wait parked before a child exits is never woken by that exit (exit_notify announces the child before marking it EXIT_ZOMBIE)")]
+    [Fact]
     public void Wait_blocks_until_a_child_exits_then_reaps_it()
     {
         var w = new TaskListWorld();
@@ -578,7 +578,7 @@ public class TaskListTests
         Assert.Empty(w.Out.Take());
     }
 
-    [Fact(Skip = "model bug: a child's exit wakes only the first parked waiter of the parent group; another waiter for the same child stays blocked instead of getting ECHILD")]
+    [Fact]
     public void Wait_two_threads_waiting_for_the_same_child_both_return()
     {
         // Linux: __wake_up_parent() wakes every waiter on signal->wait_chldexit; one reaps the child in
@@ -603,7 +603,7 @@ public class TaskListTests
         Assert.Contains(effects, e => e == $"complete at#{corrT} ECHILD" || e == $"complete a#{corrA} ECHILD");
     }
 
-    [Fact(Skip = "model bug: a wait woken by a reparented zombie is completed inside the exiting parent's tasklist_lock hold, so it reaps the reparented child before the exiting parent itself")]
+    [Fact]
     public void Exit_reparenting_a_zombie_to_a_waiting_reaper_lets_it_reap_in_children_order()
     {
         // Linux: exit_notify() holds tasklist_lock (write) from forget_original_parent() until a is EXIT_ZOMBIE and
@@ -709,7 +709,7 @@ public class TaskListTests
         Assert.False(w.List.IsWaiting(a));
     }
 
-    [Fact(Skip = "model bug: kill() of a process whose leader is a zombie but whose other threads live is ignored; Linux delivers it to the live threads")]
+    [Fact]
     public void Kill_of_a_zombie_leader_with_live_threads_kills_the_threads()
     {
         // Linux: pid_task(tgid) is still the zombie leader; group_send_sig_info() -> complete_signal() makes a fatal
@@ -804,7 +804,7 @@ public class TaskListTests
         Assert.Equal(2, w.List.Count);
     }
 
-    [Fact(Skip = "model bug: a wait parked before a child exits is never woken by that exit (here: init's exit finished by NamespaceEmptied)")]
+    [Fact]
     public void Zap_end_wakes_the_parent_waiting_for_the_namespace_init()
     {
         var w = new TaskListWorld();

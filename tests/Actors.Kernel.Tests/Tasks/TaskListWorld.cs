@@ -28,6 +28,8 @@ internal sealed class RecordingOutbox(Func<TaskRecord, string> name) : ITaskList
 
     public void CompleteWait(WaitCompletion completion) => _effects.Add($"complete {Format(completion)}");
 
+    public void FreeNumbers(TaskRecord task) => _effects.Add($"free-at-exit {name(task)}");
+
     public void DisableAllocation(NsHandle ns) => _effects.Add($"disable ns{ns.Id}");
 
     public void WaitForCount(NsHandle ns, int count, TaskRecord init) => _effects.Add($"waitcount ns{ns.Id}={count} for {name(init)}");
