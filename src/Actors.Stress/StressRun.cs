@@ -52,7 +52,13 @@ public sealed class StressRun : IDisposable
     public KernelContext Kernel { get; }
 
     /// <summary>Asks the run to stop (Ctrl-C): workers finish the operation they are in.</summary>
-    public void Stop() => _stop.Cancel();
+    public void Stop()
+    {
+        _interrupted = true;
+        _stop.Cancel();
+    }
+
+    private volatile bool _interrupted;
 
     /// <summary>Runs the workload, reporting progress, then quiesces and audits.</summary>
     public async Task<StressReport> RunAsync(Action<StressStats, TimeSpan, int>? progress = null)
@@ -102,7 +108,7 @@ public sealed class StressRun : IDisposable
             Stats.Calls.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value),
             Stats.Errors.OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal).ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             Kernel.View.Tasks?.Count ?? 0, Kernel.View.IpcNamespaces.Sum(ns => ns.State.Messages.InUse),
-            _stop.IsCancellationRequested && Options.Duration is null, failure);
+            _interrupted, failure);
     }
 
     /// <summary>A worker asks for the next operation: false once the budget is spent or the run was stopped.</summary>
