@@ -37,6 +37,21 @@ public sealed class StressRunTests(ITestOutputHelper output)
         Assert.False(report.AuditPassed);
     }
 
+    [Fact]
+    public void Stress_run_stopped_midway_finishes_its_operations_and_still_audits()
+    {
+        var options = new StressOptions(8, TimeSpan.FromMinutes(5), null, 9, 2, StressOptions.DefaultMix);
+        using var run = new StressRun(KernelConfig.Default(), options);
+        var running = run.RunAsync();
+        SpinWait.SpinUntil(() => run.Stats.Ops > 500, TimeSpan.FromSeconds(30));
+        run.Stop(); // what Ctrl-C does
+        var report = running.GetAwaiter().GetResult();
+        output.WriteLine($"seed 9: stopped after {report.Ops} ops, audit: {report.AuditFailure ?? "passed"}");
+        Assert.True(report.Interrupted);
+        Assert.True(report.Seconds < 60);
+        Assert.True(report.AuditPassed, report.AuditFailure);
+    }
+
     [Theory]
     [InlineData("fork=3,exit=1", true)]
     [InlineData("next_id=2,set_tid=1", true)]
