@@ -38,14 +38,14 @@ public sealed class StressRunTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Stress_run_stopped_midway_finishes_its_operations_and_still_audits()
+    public async Task Stress_run_stopped_midway_finishes_its_operations_and_still_audits()
     {
         var options = new StressOptions(8, TimeSpan.FromMinutes(5), null, 9, 2, StressOptions.DefaultMix);
         using var run = new StressRun(KernelConfig.Default(), options);
         var running = run.RunAsync();
         SpinWait.SpinUntil(() => run.Stats.Ops > 500, TimeSpan.FromSeconds(30));
         run.Stop(); // what Ctrl-C does
-        var report = running.GetAwaiter().GetResult();
+        var report = await running;
         output.WriteLine($"seed 9: stopped after {report.Ops} ops, audit: {report.AuditFailure ?? "passed"}");
         Assert.True(report.Interrupted);
         Assert.True(report.Seconds < 60);
