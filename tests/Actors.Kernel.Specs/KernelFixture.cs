@@ -11,8 +11,11 @@ public abstract class KernelSpec : TestKit
 {
     private long _corr;
 
-    protected KernelSpec(ITestOutputHelper output)
-        : base(KernelConfig.WithDefaults(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "test.conf"))), output: output)
+    /// <param name="output">xunit's output (Akka logs go there).</param>
+    /// <param name="hocon">Extra configuration layered over hocon/test.conf (e.g. a small limit).</param>
+    protected KernelSpec(ITestOutputHelper output, string hocon = "")
+        : base(Akka.Configuration.ConfigurationFactory.ParseString(hocon)
+            .WithFallback(KernelConfig.WithDefaults(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "test.conf")))), output: output)
     {
         Ctx = new KernelContext(KernelSettings.From(Sys.Settings.Config));
         Sys.ActorOf(KernelActor.Props(Ctx, TestActor), "kernel");
@@ -34,9 +37,9 @@ public abstract class KernelSpec : TestKit
     }
 
     /// <summary>Forks <paramref name="parent"/> and returns the child (the call must succeed).</summary>
-    protected TaskRecord Fork(TaskRecord parent, Calls.Clone? clone = null)
+    protected TaskRecord Fork(TaskRecord parent, Syscall? call = null)
     {
-        var r = Call(parent, (Syscall?)clone ?? new Calls.Fork());
+        var r = Call(parent, call ?? new Calls.Fork());
         Assert.Equal(Errno.None, r.Errno);
         return r.NewTask!;
     }
@@ -53,5 +56,12 @@ public abstract class KernelSpec : TestKit
             }
             Specifications.KernelInvariants.CheckQuiescent(Ctx.View);
         });
+    }
+
+    /// <summary>The kernel is quiescent with every invariant holding, and no model actor threw.</summary>
+    protected void AssertHealthy()
+    {
+        AwaitAssert(() => Specifications.KernelInvariants.CheckQuiescent(Ctx.View));
+        Assert.Empty(Ctx.Failures);
     }
 }

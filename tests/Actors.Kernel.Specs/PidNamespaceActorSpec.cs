@@ -163,7 +163,7 @@ public sealed class PidNamespaceActorSpec : ModelActorSpec
 
 /// <summary>The namespace limits end to end, through clone and unshare on a kernel configured with small limits.</summary>
 public sealed class NamespaceLimitSpec(ITestOutputHelper output)
-    : ConfiguredKernelSpec(output, "actors.kernel.max-pid-ns-level = 2")
+    : KernelSpec(output, "actors.kernel.max-pid-ns-level = 2")
 {
     [Fact]
     public void Clone_and_unshare_must_fail_ENOSPC_below_max_pid_ns_level_without_leaking()
@@ -184,7 +184,7 @@ public sealed class NamespaceLimitSpec(ITestOutputHelper output)
 /// <summary>max-pid-namespaces counts the namespaces created besides the initial one (hocon/reference.conf;
 /// Linux: inc_pid_namespaces() is called only by create_pid_namespace(), never for init_pid_ns).</summary>
 public sealed class NamespaceCountSpec(ITestOutputHelper output)
-    : ConfiguredKernelSpec(output, "actors.kernel.max-pid-namespaces = 2")
+    : KernelSpec(output, "actors.kernel.max-pid-namespaces = 2")
 {
     [Fact]
     public void Clone_must_create_max_pid_namespaces_namespaces_besides_the_initial_one()

@@ -1,7 +1,6 @@
 using Actors.Kernel.Pid;
 using Actors.Kernel.Tasks;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -72,54 +71,7 @@ public abstract class ProcessSpec(ITestOutputHelper output) : KernelSpec(output)
         }
     });
 
-    /// <summary>Quiescent invariants hold and no model actor threw.</summary>
-    protected void AssertHealthy()
-    {
-        AwaitQuiescentInvariants();
-        Assert.Empty(Ctx.Failures);
-    }
-
     /// <summary>The pid map state of <paramref name="ns"/> (while it is registered).</summary>
     protected PidMap MapOf(NsHandle ns) => Ctx.View.PidMapOf(ns) ?? throw new Xunit.Sdk.XunitException($"{ns} has no pid map");
 }
 
-/// <summary>Like <see cref="KernelSpec"/>, but with extra HOCON layered over test.conf (for limits).</summary>
-public abstract class ConfiguredKernelSpec : TestKit
-{
-    private long _corr;
-
-    protected ConfiguredKernelSpec(ITestOutputHelper output, string hocon)
-        : base(Akka.Configuration.ConfigurationFactory.ParseString(hocon)
-            .WithFallback(KernelConfig.WithDefaults(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "test.conf")))), output: output)
-    {
-        Ctx = new KernelContext(KernelSettings.From(Sys.Settings.Config));
-        Sys.ActorOf(KernelActor.Props(Ctx, TestActor), "kernel");
-        Init = ExpectMsg<KernelProtocol.Booted>().Init;
-    }
-
-    protected KernelContext Ctx { get; }
-
-    protected TaskRecord Init { get; }
-
-    protected SyscallResult Call(TaskRecord task, Syscall call)
-    {
-        var corr = ++_corr;
-        task.Actor.Tell(new TaskProtocol.Call(corr, call), TestActor);
-        var result = ExpectMsg<SyscallResult>();
-        Assert.Equal(corr, result.Corr);
-        return result;
-    }
-
-    protected TaskRecord Fork(TaskRecord parent, Syscall? call = null)
-    {
-        var r = Call(parent, call ?? new Calls.Fork());
-        Assert.Equal(Errno.None, r.Errno);
-        return r.NewTask!;
-    }
-
-    protected void AssertHealthy()
-    {
-        AwaitAssert(() => Specifications.KernelInvariants.CheckQuiescent(Ctx.View));
-        Assert.Empty(Ctx.Failures);
-    }
-}
