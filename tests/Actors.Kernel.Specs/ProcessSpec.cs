@@ -6,8 +6,7 @@ using Xunit.Abstractions;
 
 namespace Actors.Kernel.Specs;
 
-/// <summary>System-call helpers shared by the end-to-end specs (on a <see cref="KernelSpec"/> or a
-/// <see cref="ConfiguredKernelSpec"/>).</summary>
+/// <summary>System-call helpers shared by the end-to-end specs (on a <see cref="KernelSpec"/>).</summary>
 internal static class SyscallHelpers
 {
     public static Calls.Clone Clone(CloneFlags flags, params int[] setTid) => new(flags, [.. setTid]);
