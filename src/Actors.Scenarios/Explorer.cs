@@ -111,7 +111,7 @@ public sealed class Explorer(ModelRunner runner)
             completed = execution.RunExplored(strategy, maxSteps);
         }
         catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException
-                                      or ScenarioException or NondeterminismException)
+                                      or ScenarioException or NondeterminismException or EscapedWorkException)
         {
             what = e is InvariantViolationException ? $"invariant violated: {e.Message}" : e.Message;
         }

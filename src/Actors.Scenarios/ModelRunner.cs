@@ -70,7 +70,7 @@ public sealed class ModelRunner : IDisposable
         {
             return new FileRun(scenario.File, execution?.Outcomes ?? [], e.Message, null);
         }
-        catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException)
+        catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException or EscapedWorkException)
         {
             return new FileRun(scenario.File, execution?.Outcomes ?? [], null, e.Message);
         }

@@ -223,7 +223,9 @@ public sealed class ScenarioExecution : IDisposable
         }
         if (_host.Controller.Tainted)
         {
-            throw new InvalidOperationException($"model work escaped the controlled dispatcher: {_host.Controller.TaintDescription}");
+            var what = _host.Controller.TaintDescription;
+            _host.Controller.ClearTaint();
+            throw new EscapedWorkException($"model work escaped the controlled dispatcher (ran on another thread): {what}");
         }
         return outcome;
     }
@@ -288,6 +290,10 @@ public sealed class ScenarioExecution : IDisposable
 
 /// <summary>Every task with a step left was blocked when the kernel went quiescent.</summary>
 public sealed class DeadlockException(string message) : Exception(message);
+
+/// <summary>Work of a controlled actor was submitted from another thread (a timer, a Task, a PipeTo): the schedule
+/// is no longer under the controller's control, so the run is reported instead of trusted.</summary>
+public sealed class EscapedWorkException(string message) : Exception(message);
 
 /// <summary>A model actor threw: a bug in the model.</summary>
 public sealed class ModelFailureException(Exception inner) : Exception($"model bug: {inner.GetType().Name}: {inner.Message}", inner);
