@@ -5,4 +5,5 @@ var root = new RootCommand("Actors: an executable actor model of Linux pid names
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ExploreCommand.Create());
 root.Subcommands.Add(ExploreCommand.CreateReplay());
+root.Subcommands.Add(ConformCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,118 @@
+using Actors.Kernel;
+
+namespace Actors.Scenarios;
+
+/// <summary>Which steps of a scenario only the model can carry out, decided before anything runs (docs/deviations.md,
+/// "model-only steps"). <c>actors conform</c> prints <c>model-only</c> for them on the Linux side, does not send them
+/// to the helper, and counts them as neither same nor different. The helper adds the cases only a run can tell
+/// (another task's next_id slot, a busy IPC index through next_id).</summary>
+public sealed class ConformPlan
+{
+    /// <summary>The fields of <c>/proc/PID/status</c> the model has.</summary>
+    public static readonly IReadOnlySet<string> StatusFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Tgid", "Pid", "PPid", "NStgid", "NSpid",
+    };
+
+    private readonly Dictionary<int, string> _modelOnly;
+
+    private ConformPlan(Dictionary<int, string> modelOnly) => _modelOnly = modelOnly;
+
+    /// <summary>Why the step at <paramref name="step"/>'s line is model-only, or null when Linux runs it.</summary>
+    public string? ModelOnlyReason(Step step) => _modelOnly.GetValueOrDefault(step.Line);
+
+    /// <summary>The model-only steps: line and reason, in line order.</summary>
+    public IEnumerable<KeyValuePair<int, string>> ModelOnlySteps => _modelOnly.OrderBy(kv => kv.Key);
+
+    /// <summary>Classifies the steps of <paramref name="scenario"/> under <paramref name="settings"/>, the kernel
+    /// settings with the scenario's <c>config</c> lines applied.</summary>
+    public static ConformPlan For(Scenario scenario, KernelSettings settings)
+    {
+        var modelOnly = new Dictionary<int, string>();
+        var onlyInModel = new HashSet<string>(StringComparer.Ordinal); // tasks that only model-only steps created
+        var processSlotWritten = false;
+        foreach (var step in scenario.Steps)
+        {
+            var reason = StaticReason(step, settings, ref processSlotWritten);
+            if (reason is null && Names(step).FirstOrDefault(onlyInModel.Contains) is { } name)
+            {
+                reason = $"uses {name}, which only the model created";
+            }
+            if (reason is null)
+            {
+                continue;
+            }
+            modelOnly[step.Line] = reason;
+            if (step.Bind is not null)
+            {
+                onlyInModel.Add(step.Bind);
+            }
+        }
+        return new ConformPlan(modelOnly);
+    }
+
+    private static string? StaticReason(Step step, KernelSettings settings, ref bool processSlotWritten)
+    {
+        if (settings.Break != ModelBreak.None)
+        {
+            return "config break: the model is broken on purpose";
+        }
+        if (settings.NextIdScope == NextIdScope.Process)
+        {
+            if (step.Call is "read" or "write" && IsNextIdPath(step))
+            {
+                processSlotWritten |= step.Call == "write";
+                return "next_id_scope=process (v1 of the 2008 series): Linux has no next_id slot per process";
+            }
+            if (processSlotWritten && step.Call is "fork" or "clone" or "msgget" or "semget" or "shmget")
+            {
+                return "next_id_scope=process: may consume a per-process next_id slot, which Linux lacks";
+            }
+        }
+        if (step.Call == "read" && step.Args.Count == 2 && IsStatusPath(step) &&
+            step.Args[1] is Arg.Word { Value: var field } && !StatusFields.Contains(field))
+        {
+            return $"/proc/PID/status field {field}: the model has only {string.Join(", ", StatusFields)}";
+        }
+        return null;
+    }
+
+    /// <summary>Every task name the step uses: its task, <c>$NAME</c> in arguments and in its expectation.</summary>
+    private static IEnumerable<string> Names(Step step)
+    {
+        yield return step.Task;
+        foreach (var a in step.Args)
+        {
+            switch (a)
+            {
+                case Arg.TaskRef r:
+                    yield return r.Name;
+                    break;
+                case Arg.Word w:
+                    foreach (var n in StepBinder.NamesIn(w.Value))
+                    {
+                        yield return n;
+                    }
+                    break;
+            }
+        }
+        if (step.Expect is Expectation.PidOf p)
+        {
+            yield return p.Name;
+        }
+    }
+
+    private static string? PathText(Step step) => step.Args.Count > 0 ? step.Args[0] switch
+    {
+        Arg.Word w => w.Value,
+        Arg.Str s => s.Value,
+        _ => null,
+    } : null;
+
+    private static bool IsNextIdPath(Step step) =>
+        PathText(step) is { } p && p.StartsWith("/proc/", StringComparison.Ordinal) && p.EndsWith("/next_id", StringComparison.Ordinal);
+
+    /// <summary>A read of /proc/.../status (the model's five lines; Linux's whole file).</summary>
+    public static bool IsStatusPath(Step step) =>
+        PathText(step) is { } p && p.StartsWith("/proc/", StringComparison.Ordinal) && p.EndsWith("/status", StringComparison.Ordinal);
+}
