@@ -50,6 +50,7 @@ public sealed partial class TaskActor : ReceiveActor
         Receive<PidMapProtocol.Reserved>(HandleReserved);
         Receive<PidMapProtocol.Committed>(HandleCommitted);
         Receive<TaskListProtocol.Attached>(HandleAttached);
+        Receive<TaskListProtocol.ThreadGroupEmptyResult>(HandleThreadGroupEmpty);
         Receive<NumbersReleased>(HandleNumbersReleased);
         Receive<KernelProtocol.IpcNamespaceCreated>(HandleIpcNamespaceCreated);
         Receive<IpcProtocol.Result>(HandleIpcResult);
