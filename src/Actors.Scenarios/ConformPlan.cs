@@ -31,9 +31,20 @@ public sealed class ConformPlan
         var modelOnly = new Dictionary<int, string>();
         var onlyInModel = new HashSet<string>(StringComparer.Ordinal); // tasks that only model-only steps created
         var processSlotWritten = false;
+        var sharedBetweenProcesses = false; // a clone with CLONE_VM or CLONE_SIGHAND but not CLONE_THREAD happened
         foreach (var step in scenario.Steps)
         {
             var reason = StaticReason(step, settings, ref processSlotWritten);
+            if (reason is null && sharedBetweenProcesses && step.Call == "unshare" &&
+                (HasFlag(step, "CLONE_VM") || HasFlag(step, "CLONE_SIGHAND")))
+            {
+                reason = "unshare(CLONE_SIGHAND/CLONE_VM) after a process shared its handlers or memory: the model does not " +
+                         "track that sharing (check_unshare_flags)";
+            }
+            if (step.Call == "clone" && !HasFlag(step, "CLONE_THREAD") && (HasFlag(step, "CLONE_VM") || HasFlag(step, "CLONE_SIGHAND")))
+            {
+                sharedBetweenProcesses = true;
+            }
             if (reason is null && Names(step).FirstOrDefault(onlyInModel.Contains) is { } name)
             {
                 reason = $"uses {name}, which only the model created";
@@ -101,6 +112,9 @@ public sealed class ConformPlan
             yield return p.Name;
         }
     }
+
+    private static bool HasFlag(Step step, string flag) =>
+        step.Args.Count > 0 && step.Args[0] is Arg.Word w && w.Value.Split('|').Contains(flag, StringComparer.Ordinal);
 
     private static string? PathText(Step step) => step.Args.Count > 0 ? step.Args[0] switch
     {
