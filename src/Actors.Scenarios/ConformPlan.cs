@@ -32,6 +32,7 @@ public sealed class ConformPlan
         var onlyInModel = new HashSet<string>(StringComparer.Ordinal); // tasks that only model-only steps created
         var processSlotWritten = false;
         var sharedBetweenProcesses = false; // a clone with CLONE_VM or CLONE_SIGHAND but not CLONE_THREAD happened
+        var levels = new PidLevels(settings.MaxPidNsLevel);
         foreach (var step in scenario.Steps)
         {
             var reason = StaticReason(step, settings, ref processSlotWritten);
@@ -49,11 +50,14 @@ public sealed class ConformPlan
             {
                 reason = $"uses {name}, which only the model created";
             }
+            reason ??= levels.Reason(step);
             if (reason is null)
             {
+                levels.Apply(step);
                 continue;
             }
             modelOnly[step.Line] = reason;
+            levels.ModelOnly(step);
             if (step.Bind is not null)
             {
                 onlyInModel.Add(step.Bind);
@@ -111,6 +115,65 @@ public sealed class ConformPlan
         {
             yield return p.Name;
         }
+    }
+
+    /// <summary>The pid namespace levels of the scenario's tasks, as far as the text tells (assuming the calls that
+    /// bind names or change namespaces succeed). Linux runs the scenario's root namespace at its level 1, so a pid
+    /// namespace at scenario level MAX_PID_NS_LEVEL is one level too deep there (create_pid_namespace(): ENOSPC), where
+    /// the model creates it: such steps are model-only, and so are the children of a task whose
+    /// pid_ns_for_children only the model has.</summary>
+    private sealed class PidLevels(int maxLevel)
+    {
+        private readonly Dictionary<string, int> _active = new(StringComparer.Ordinal) { ["init"] = 0 };
+        private readonly Dictionary<string, int> _forChildren = new(StringComparer.Ordinal) { ["init"] = 0 };
+        private readonly HashSet<string> _forChildrenOnlyInModel = new(StringComparer.Ordinal);
+
+        public string? Reason(Step step)
+        {
+            if (step.Call is "fork" or "clone" && _forChildrenOnlyInModel.Contains(step.Task))
+            {
+                return $"{step.Task}'s children go into a pid namespace only the model created";
+            }
+            var level = NewNamespaceLevel(step);
+            return level >= maxLevel
+                ? $"a pid namespace at level {level}: Linux runs the scenario one level down, where it would be level {level + 1} (ENOSPC)"
+                : null;
+        }
+
+        public void Apply(Step step)
+        {
+            var task = step.Task;
+            switch (step.Call)
+            {
+                case "fork" or "clone" when step.Bind is not null && _active.TryGetValue(task, out var active):
+                    var child = HasFlag(step, "CLONE_THREAD") ? active : _forChildren[task] + (HasFlag(step, "CLONE_NEWPID") ? 1 : 0);
+                    _active[step.Bind] = _forChildren[step.Bind] = child;
+                    break;
+                case "unshare" when HasFlag(step, "CLONE_NEWPID") && _active.TryGetValue(task, out var active) && _forChildren[task] == active:
+                    _forChildren[task] = active + 1;
+                    break;
+                case "setns" when step.Args is [Arg.TaskRef target, var flags] && flags is Arg.Int { Value: 0 } or Arg.Word { Value: "CLONE_NEWPID" } &&
+                                  _active.TryGetValue(target.Name, out var targetLevel):
+                    _forChildren[task] = targetLevel;
+                    _forChildrenOnlyInModel.Remove(task);
+                    break;
+            }
+        }
+
+        public void ModelOnly(Step step)
+        {
+            if (step.Call == "unshare" && HasFlag(step, "CLONE_NEWPID"))
+            {
+                _forChildrenOnlyInModel.Add(step.Task);
+            }
+        }
+
+        private int? NewNamespaceLevel(Step step) => step.Call switch
+        {
+            "clone" when HasFlag(step, "CLONE_NEWPID") && _forChildren.TryGetValue(step.Task, out var l) => l + 1,
+            "unshare" when HasFlag(step, "CLONE_NEWPID") && _active.TryGetValue(step.Task, out var l) => l + 1,
+            _ => null,
+        };
     }
 
     private static bool HasFlag(Step step, string flag) =>
