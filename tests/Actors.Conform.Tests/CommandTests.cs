@@ -59,6 +59,30 @@ public sealed class CommandTests(ConformFixture fixture) : IClassFixture<Conform
     }
 
     [Fact]
+    public void Steps_after_blocks_forever_and_steps_of_dead_tasks_are_the_same_on_both_sides()
+    {
+        var scenario = ScenarioParser.Parse("blocks.scn",
+            "init fork -> a => 2\n" +
+            "parallel\n" +
+            "init wait => $a\n" +                  // written order: the wait comes first and blocks forever
+            "a exit 3\n" +
+            "end\n" +
+            "init wait => $a\n" +                  // the interrupted wait left init usable
+            "init fork -> b => 3\n" +
+            "b clone CLONE_VM|CLONE_SIGHAND|CLONE_THREAD -> bt => 4\n" +
+            "b clone CLONE_VM|CLONE_SIGHAND|CLONE_THREAD -> bu => 5\n" +
+            "bt exit_group 0\n" +
+            "b getpid\n" +                          // (dead), no expectation: not a failure
+            "bu gettid => 5\n" +                   // (dead) with an expectation: a failure, on both sides
+            "init wait $b => 3\n");
+        var result = Run(scenario);
+        Assert.True(result.Same, string.Join("\n", result.Transcripts()));
+        Assert.Equal(
+            ["3: init wait = blocks forever   FAIL expected $a", "11: b getpid = (dead)", "12: bu gettid = (dead)   FAIL expected 5"],
+            result.Linux!.Outcomes.Where(o => o.Result is StepOutcome.BlocksForever or StepOutcome.Dead).Select(o => o.Line));
+    }
+
+    [Fact]
     public void Model_only_steps_are_neither_same_nor_different()
     {
         var scenario = ScenarioParser.Parse("model-only.scn",
