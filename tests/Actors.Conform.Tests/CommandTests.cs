@@ -48,6 +48,13 @@ public sealed class CommandTests(ConformFixture fixture) : IClassFixture<Conform
     }
 
     [Fact]
+    public void Usage_errors_exit_2()
+    {
+        Assert.Equal(2, Cli.Run(["conform"]).Status);
+        Assert.Equal(2, Cli.Run(["conform", "--frob", "x.scn"]).Status);
+    }
+
+    [Fact]
     public void A_reaped_task_is_the_pid_it_had_on_both_sides()
     {
         var scenario = ScenarioParser.Parse("reaped.scn",
