@@ -109,6 +109,9 @@ expect "pid_max refused by the kernel" 'config pid_max=5\nstart\n' \
 	'error pid_max=5: Invalid argument' 3
 expect "config after start" 'start\nconfig pid_max=500\n' 'ready\nerror config after start' 2
 expect "step before start" 'step init getpid\n' 'error step before start' 2
+expect "pidof before start" 'pidof init init\n' 'error pidof before start' 2
+expect "pidof of an unknown task" 'start\npidof init nobody\n' 'ready\nerror unknown task nobody' 2
+expect "config msgmni refused by the kernel" 'config msgmni=-1\nstart\n' "error bad msgmni '-1'" 2
 expect "unknown task" 'start\nstep nobody getpid\n' 'ready\nerror unknown task nobody' 2
 expect "unknown call (tasks alive)" 'start\nstep init fork -> a\nstep a frobnicate\n' \
 	'ready\n2\nerror unknown call frobnicate' 2

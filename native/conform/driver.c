@@ -39,7 +39,7 @@
 enum { TS_LIVE, TS_DYING, TS_PARKED };
 static int task_exit_progress(struct task *t);
 
-struct conf g_conf = { 32768, 500, 10000, 2000 };
+struct conf g_conf = { 32768, -1, 500, 10000, 2000 };
 
 static struct task **tasks;
 static int ntasks, tasks_cap;
@@ -255,7 +255,8 @@ long task_view(const struct task *caller, struct task *named)
 {
 	int L = caller->level;
 
-	if (named->pidfd < 0 || task_reaped(named))
+	/* A reaped task keeps the numbers it had (as the model's $NAME). */
+	if (named->pidfd < 0)
 		return 0;
 	if (named->level < L || named->ino[L] != caller->ino[L])
 		return 0;
@@ -556,6 +557,7 @@ int kernel_start(char *err, size_t errlen)
 	p.conn = sp[0];
 	p.driver_end = sp[1];
 	p.pid_max = g_conf.pid_max;
+	p.msgmni = g_conf.msgmni;
 	fflush(stdout);
 	fflush(stderr);
 	r = ac_clone3(&ca, sizeof ca, init_trampoline, &p);

@@ -100,6 +100,11 @@ static const char *errname(int e)
 
 static void out_errno(int e) { out("-1 %s", errname(e)); }
 
+/* The step has no kernel equivalent (the model's next_id where Linux's
+ * successors behave differently); the caller counts it as neither same nor
+ * different.  The helper's state is left as the model's would be. */
+static void out_model_only(void) { out("model-only"); }
+
 static void out_quoted(const char *s, size_t len)
 {
 	size_t i;
@@ -646,6 +651,10 @@ static void call_read(struct task *t, const char *path, const char *field)
 			out_errno(ENOENT);
 			return;
 		}
+		if (target != t) {
+			out_model_only();	/* another task's slot: nothing like it in Linux */
+			return;
+		}
 		next_id_text(target, buf, sizeof buf);
 		print_read(buf, strlen(buf), field);
 		return;
@@ -665,10 +674,8 @@ static void call_write(struct task *t, const char *path, const char *value)
 	int n;
 
 	if (next_id_path(t, path, &target)) {
-		if (!target)
-			out_errno(ENOENT);
-		else if (target != t)
-			out_errno(EPERM);	/* only the task itself may write its slot */
+		if (target != t)
+			out_model_only();	/* another task's slot, or no task: the model says EPERM */
 		else if (parse_next_id(value, ids, &n) != 0)
 			out_errno(EINVAL);	/* slot unchanged */
 		else {
@@ -736,7 +743,7 @@ static void call_ipc_get(struct task *t, enum ipc_type type, long key, long a1, 
 {
 	long long x0, v = -1, after = -1;
 	long long ret;
-	int err, st, consumed;
+	int err, st, consumed, busy = 0;
 	char num[32];
 
 	if (t->nid_n == 0) {
@@ -778,8 +785,10 @@ static void call_ipc_get(struct task *t, enum ipc_type type, long key, long a1, 
 	if (consumed) {
 		t->nid_n = 0;
 		if (err == 0 && ret != x0) {
+			/* X0's index was busy: *_next_id took a higher one, the
+			 * model fails EEXIST.  Remove it: the state is the model's. */
 			SUB(ipc_rmid_req(t, type, (long)ret));
-			err = EEXIST;
+			busy = 1;
 		}
 	} else if (v == -1) {
 		long id;
@@ -797,7 +806,9 @@ static void call_ipc_get(struct task *t, enum ipc_type type, long key, long a1, 
 		SUB(file_req(t, AC_OP_WRITE, ipc_sysctl[type], num));
 	}
 #undef SUB
-	if (err)
+	if (busy)
+		out_model_only();
+	else if (err)
 		out_errno(err);
 	else
 		out("%lld", ret);
@@ -816,23 +827,11 @@ static void arg_rmid(const struct tok *tk)
 		protocol_error("expected IPC_RMID, got '%s'", tk->s);
 }
 
+/* The scenario language: CLONE_NEWIPC alone opens ns/ipc, anything else
+ * ns/pid (so another type, or several, is the kernel's EINVAL). */
 static const char *ns_file(unsigned long long flags)
 {
-	if (flags & CLONE_NEWPID)
-		return "pid";
-	if (flags & CLONE_NEWIPC)
-		return "ipc";
-	if (flags & CLONE_NEWNS)
-		return "mnt";
-	if (flags & CLONE_NEWUTS)
-		return "uts";
-	if (flags & CLONE_NEWNET)
-		return "net";
-	if (flags & CLONE_NEWUSER)
-		return "user";
-	if (flags & CLONE_NEWCGROUP)
-		return "cgroup";
-	return "pid";
+	return flags == CLONE_NEWIPC ? "ipc" : "pid";
 }
 
 static void call_setns(struct task *t, const struct tok *who, unsigned long long flags)
@@ -1027,6 +1026,17 @@ static void cmd_step(void)
 	settle();
 }
 
+/* pidof CALLER NAME: $NAME as CALLER sees it (the pid NAME has, or had once
+ * reaped; 0 when not visible in CALLER's active pid namespace). */
+static void cmd_pidof(void)
+{
+	if (!started)
+		protocol_error("pidof before start");
+	if (ntok != 3 || toks[1].quoted || toks[2].quoted)
+		protocol_error("pidof needs CALLER NAME");
+	out("%ld", task_view(lookup(toks[1].s), lookup(toks[2].s)));
+}
+
 static void cmd_config(void)
 {
 	char *eq;
@@ -1037,11 +1047,16 @@ static void cmd_config(void)
 	if (ntok != 2 || toks[1].quoted || !(eq = strchr(toks[1].s, '=')))
 		protocol_error("config needs KEY=VALUE");
 	*eq = 0;
-	if (strcmp(toks[1].s, "pid_max") != 0)
+	if (strcmp(toks[1].s, "pid_max") == 0) {
+		if (parse_ll(eq + 1, &v, 10) != 0 || v < 1 || v > INT_MAX)
+			protocol_error("bad pid_max '%s'", eq + 1);
+		g_conf.pid_max = (long)v;
+	} else if (strcmp(toks[1].s, "msgmni") == 0) {
+		if (parse_ll(eq + 1, &v, 10) != 0 || v < 0 || v > INT_MAX)
+			protocol_error("bad msgmni '%s'", eq + 1);
+		g_conf.msgmni = (long)v;
+	} else
 		die(2, "unknown config key %s", toks[1].s);
-	if (parse_ll(eq + 1, &v, 10) != 0 || v < 1 || v > INT_MAX)
-		protocol_error("bad pid_max '%s'", eq + 1);
-	g_conf.pid_max = (long)v;
 }
 
 static int env_ms(const char *name, int def)
@@ -1094,6 +1109,8 @@ int main(int argc, char **argv)
 			out("ready");
 		} else if (strcmp(toks[0].s, "step") == 0)
 			cmd_step();
+		else if (strcmp(toks[0].s, "pidof") == 0)
+			cmd_pidof();
 		else if (strcmp(toks[0].s, "quit") == 0 && ntok == 1)
 			break;
 		else

@@ -13,6 +13,7 @@
 
 struct conf {
 	long pid_max;		/* config pid_max (default 32768) */
+	long msgmni;		/* config msgmni (-1: the new IPC namespace's default) */
 	int wait_ms;		/* ACTORS_CONFORM_WAIT_MS: a wait still blocked after this "blocks forever" */
 	int step_ms;		/* ACTORS_CONFORM_STEP_MS: any other call / exit / HELLO */
 	int settle_ms;		/* ACTORS_CONFORM_SETTLE_MS: max time to let dying tasks finish */

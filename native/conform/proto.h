@@ -61,6 +61,7 @@ struct ac_init_params {
 	int conn;		/* init's end of the socketpair */
 	int driver_end;		/* the driver's end, closed in init */
 	long pid_max;
+	long msgmni;		/* -1: the new IPC namespace's default */
 };
 __attribute__((noreturn)) void ac_init_main(struct ac_init_params *p);
 long ac_clone3(void *args, unsigned long size, void (*fn)(void *), void *arg);

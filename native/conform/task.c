@@ -423,6 +423,15 @@ void ac_init_main(struct ac_init_params *p)
 	if (dprintf(fd, "%ld", p->pid_max) < 0)
 		init_fatal(conn, "pid_max=%ld: %s", p->pid_max, strerror(errno));
 	close(fd);
+	if (p->msgmni >= 0) {
+		/* per IPC namespace: this is the scenario's own */
+		fd = open("/proc/sys/kernel/msgmni", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			init_fatal(conn, "open /proc/sys/kernel/msgmni: %s", strerror(errno));
+		if (dprintf(fd, "%ld", p->msgmni) < 0)
+			init_fatal(conn, "msgmni=%ld: %s", p->msgmni, strerror(errno));
+		close(fd);
+	}
 	if (chdir("/") != 0)
 		init_fatal(conn, "chdir /: %s", strerror(errno));
 

@@ -33,7 +33,7 @@ public sealed class ScenarioExecution : IDisposable
     {
         _host = host;
         _scenario = scenario;
-        Context = new KernelContext(ApplyConfig(scenario, settings));
+        Context = new KernelContext(EffectiveSettings(scenario, settings));
         // Fixed names: actor labels (and so traces and seeds) must mean the same in every execution and process.
         _driver = host.Spawn(Props.Create<DriverActor>(this).WithDispatcher(host.DispatcherId), "driver");
         _kernel = host.Spawn(KernelActor.Props(Context, _driver), "kernel");
@@ -241,7 +241,9 @@ public sealed class ScenarioExecution : IDisposable
         }
     }
 
-    private static KernelSettings ApplyConfig(Scenario scenario, KernelSettings settings)
+    /// <summary><paramref name="settings"/> with the scenario's <c>config</c> lines applied; a value out of range is a
+    /// <see cref="ScenarioException"/> at its line.</summary>
+    public static KernelSettings EffectiveSettings(Scenario scenario, KernelSettings settings)
     {
         foreach (var c in scenario.Config)
         {

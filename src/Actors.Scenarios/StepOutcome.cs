@@ -68,18 +68,73 @@ public sealed record StepOutcome(Step Step, string Result, bool? Passed)
         return "";
     }
 
+    /// <summary>A string result as the transcript prints it: in double quotes, <c>"</c> and <c>\</c> escaped with a
+    /// backslash, newline as <c>\n</c>, CR as <c>\r</c>, other control characters but tab as <c>\xHH</c> (so a whole-file
+    /// read stays on one line; the same rule as the conform helper's, native/README.md).</summary>
     public static string Quote(string s)
     {
         var sb = new StringBuilder("\"");
         foreach (var c in s)
         {
-            if (c is '"' or '\\')
+            switch (c)
             {
-                sb.Append('\\');
+                case '"' or '\\':
+                    sb.Append('\\').Append(c);
+                    break;
+                case '\n':
+                    sb.Append("\\n");
+                    break;
+                case '\r':
+                    sb.Append("\\r");
+                    break;
+                case < ' ' and not '\t' or '\x7f':
+                    sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
             }
-            sb.Append(c);
         }
         return sb.Append('"').ToString();
+    }
+
+    /// <summary>The inverse of <see cref="Quote"/>: the text of a quoted result, or null when <paramref name="result"/>
+    /// is not one.</summary>
+    public static string? Unquote(string result)
+    {
+        if (result.Length < 2 || result[0] != '"' || result[^1] != '"')
+        {
+            return null;
+        }
+        var sb = new StringBuilder();
+        for (var i = 1; i < result.Length - 1; i++)
+        {
+            var c = result[i];
+            if (c != '\\' || i + 1 >= result.Length - 1)
+            {
+                sb.Append(c);
+                continue;
+            }
+            var e = result[++i];
+            switch (e)
+            {
+                case 'n':
+                    sb.Append('\n');
+                    break;
+                case 'r':
+                    sb.Append('\r');
+                    break;
+                case 'x' when i + 2 < result.Length - 1 &&
+                              int.TryParse(result.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code):
+                    sb.Append((char)code);
+                    i += 2;
+                    break;
+                default:
+                    sb.Append(e);
+                    break;
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>Checks <paramref name="result"/> (already formatted) against the step's expectation.</summary>

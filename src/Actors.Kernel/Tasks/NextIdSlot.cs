@@ -78,12 +78,24 @@ public sealed class NextIdSlot
         return sb.ToString();
     }
 
+    /// <summary>The characters a next_id text may hold (after its final newline is dropped).</summary>
+    private static readonly System.Buffers.SearchValues<char> Allowed = System.Buffers.SearchValues.Create(" \t0123456789LONG");
+
     /// <summary>Parses <c>LONG X</c> or <c>LONG&lt;n&gt; X0 ... X&lt;n-1&gt;</c> (1 &lt;= n &lt;= 33, ids non-negative
-    /// decimal), white space separated, a final newline allowed.</summary>
+    /// decimal): the text starts with <c>LONG</c> (the series compares the buffer's first four bytes), ids are
+    /// separated by runs of spaces or tabs, one final newline is allowed (what <c>echo</c> writes).</summary>
     public static Errno TryParse(string text, out long[] ids)
     {
         ids = [];
-        var tokens = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (text.EndsWith('\n'))
+        {
+            text = text[..^1];
+        }
+        if (!text.StartsWith("LONG", StringComparison.Ordinal) || text.AsSpan().IndexOfAnyExcept(Allowed) >= 0)
+        {
+            return Errno.EINVAL;
+        }
+        var tokens = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         if (tokens.Length < 2 || !tokens[0].StartsWith("LONG", StringComparison.Ordinal))
         {
             return Errno.EINVAL;

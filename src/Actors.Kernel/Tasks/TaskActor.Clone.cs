@@ -37,12 +37,61 @@ public sealed partial class TaskActor
 
     private void StartUnshare(CloneFlags flags)
     {
+        // ksys_unshare(): CLONE_VM implies CLONE_SIGHAND implies CLONE_THREAD; CLONE_NEWNS implies CLONE_FS. Then
+        // check_unshare_flags(): a flag unshare does not know (CLONE_PARENT) is EINVAL; CLONE_THREAD, SIGHAND or VM
+        // need a thread group of one, asked of the task list (thread_group_empty()).
+        if ((flags & CloneFlags.CLONE_VM) != 0)
+        {
+            flags |= CloneFlags.CLONE_SIGHAND;
+        }
+        if ((flags & CloneFlags.CLONE_SIGHAND) != 0)
+        {
+            flags |= CloneFlags.CLONE_THREAD;
+        }
+        if ((flags & CloneFlags.CLONE_NEWNS) != 0)
+        {
+            flags |= CloneFlags.CLONE_FS;
+        }
+        if ((flags & CloneFlags.CLONE_PARENT) != 0)
+        {
+            Finish(SyscallResult.Fail(0, Errno.EINVAL));
+            return;
+        }
+        _call!.CloneState = new CloneOp(flags, []);
+        if ((flags & CloneFlags.CLONE_THREAD) != 0)
+        {
+            _taskList.Tell(new TaskListProtocol.ThreadGroupEmpty(_call.Seq, _record.Id));
+            return;
+        }
+        ContinueUnshare();
+    }
+
+    private void HandleThreadGroupEmpty(TaskListProtocol.ThreadGroupEmptyResult m)
+    {
+        Current(m.Corr);
+        if (!m.Empty)
+        {
+            Finish(SyscallResult.Fail(0, Errno.EINVAL));
+            return;
+        }
+        ContinueUnshare();
+    }
+
+    private void ContinueUnshare()
+    {
+        var flags = _call!.CloneState!.Flags;
         if ((flags & CloneFlags.CLONE_NEWPID) != 0 && CloneRules.CheckNewPid(ChildrenInOwnNs) is var errno and not Errno.None)
         {
             Finish(SyscallResult.Fail(0, errno));
             return;
         }
-        _call!.CloneState = new CloneOp(flags, []);
+        if ((flags & NewNamespaceFlags) == 0)
+        {
+            // unshare_nsproxy_namespaces(): no namespace flag, no new nsproxy (the model's other flags have nothing
+            // to unshare: files, fs and sighand are not modelled).
+            Finish(SyscallResult.Ok(0, 0));
+            return;
+        }
         CopyNamespaces();
     }
 

@@ -72,25 +72,27 @@ public sealed partial class TaskActor
         switch (ProcPath.Parse(path))
         {
             case ProcPath.Sysctl s:
-                // proc_dointvec_minmax(): an integer, possibly surrounded by white space; anything else is EINVAL.
-                if (!long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+                var e1 = ProcDointvec.Parse(value, out var v);
+                if (e1 != Errno.None || v is null)
                 {
-                    Finish(SyscallResult.Fail(0, Errno.EINVAL));
+                    Finish(e1 == Errno.None ? SyscallResult.Ok(0, 0) : SyscallResult.Fail(0, e1));
                     return;
                 }
-                _pid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, v));
+                _pid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, v.Value));
                 break;
             case ProcPath.Status:
-                // /proc/PID/status is mode 0444 and has no write method.
-                Finish(SyscallResult.Fail(0, Errno.EACCES));
+                // /proc/PID/status is mode 0444, which a privileged task's open ignores (CAP_DAC_OVERRIDE); the file has
+                // no write method: vfs_write() fails EINVAL.
+                Finish(SyscallResult.Fail(0, Errno.EINVAL));
                 break;
             case ProcPath.IpcNextId n:
-                if (!long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+                var e2 = ProcDointvec.Parse(value, out var id);
+                if (e2 != Errno.None || id is null)
                 {
-                    Finish(SyscallResult.Fail(0, Errno.EINVAL));
+                    Finish(e2 == Errno.None ? SyscallResult.Ok(0, 0) : SyscallResult.Fail(0, e2));
                     return;
                 }
-                _proxy!.IpcNs.Actor.Tell(new IpcProtocol.NextIdSysctl(_call!.Seq, n.Type, id));
+                _proxy!.IpcNs.Actor.Tell(new IpcProtocol.NextIdSysctl(_call!.Seq, n.Type, id.Value));
                 break;
             case ProcPath.NextId n when NextIdTarget(n) is var whose && whose != NextIdWhose.None:
                 if (whose == NextIdWhose.Mine)
@@ -123,6 +125,89 @@ public sealed partial class TaskActor
             ? SyscallResult.String(0, m.Value.ToString(CultureInfo.InvariantCulture) + "\n")
             : SyscallResult.Ok(0, 0));
     }
+}
+
+/// <summary>How a write to an integer sysctl is read: kernel/sysctl.c:__do_proc_dointvec() with proc_get_long() and
+/// do_proc_dointvec_conv(), for one int (ns_last_pid, pid_max, msg/sem/shm_next_id: proc_dointvec_minmax()).</summary>
+public static class ProcDointvec
+{
+    private const int TmpBufLen = 22; // TMPBUFLEN: proc_get_long() looks at 21 characters
+
+    /// <summary>EINVAL, or success with the value; a null value is an empty write, which changes nothing
+    /// (<c>!*lenp</c>). Leading white space is skipped (only white space: EINVAL); then an optional '-' (not '+'),
+    /// a digit, and an unsigned number in the base strtoul picks (0x.. hex, 0.. octal, else decimal); the next
+    /// character must be a space, tab or newline; anything after it is left unwritten, which is no error. The value
+    /// must fit an int. The caller checks the sysctl's own range.</summary>
+    public static Errno Parse(string text, out long? value)
+    {
+        value = null;
+        if (text.Length == 0)
+        {
+            return Errno.None;
+        }
+        var start = 0;
+        while (start < text.Length && text[start] is ' ' or '\t' or '\n' or '\v' or '\f' or '\r') // proc_skip_spaces(): isspace()
+        {
+            start++;
+        }
+        if (start == text.Length)
+        {
+            return Errno.EINVAL;
+        }
+        var size = text.Length - start;
+        var tmp = text.Substring(start, Math.Min(size, TmpBufLen - 1));
+        var p = 0;
+        var neg = false;
+        if (tmp[0] == '-' && size > 1)
+        {
+            neg = true;
+            p++;
+        }
+        if (p >= tmp.Length || !char.IsAsciiDigit(tmp[p]))
+        {
+            return Errno.EINVAL;
+        }
+        // strtoul_lenient(p, &p, 0, &val): _parse_integer_fixup_radix(), then _parse_integer() (ERANGE on overflow).
+        var radix = 10;
+        if (tmp[p] == '0')
+        {
+            radix = p + 2 < tmp.Length && (tmp[p + 1] | 0x20) == 'x' && char.IsAsciiHexDigit(tmp[p + 2]) ? 16 : 8;
+            if (radix == 16)
+            {
+                p += 2;
+            }
+        }
+        ulong val = 0;
+        for (; p < tmp.Length && DigitValue(tmp[p]) is var d && d < radix; p++)
+        {
+            if (val > (ulong.MaxValue - (ulong)d) / (ulong)radix)
+            {
+                return Errno.EINVAL;
+            }
+            val = val * (ulong)radix + (ulong)d;
+        }
+        // "We don't know if the next char is whitespace thus we may accept invalid integers": a number that fills the
+        // buffer is refused; the character after it must be one of proc_wspace_sep.
+        if (p == TmpBufLen - 1 || (p < size && tmp.Length > p && tmp[p] is not (' ' or '\t' or '\n')))
+        {
+            return Errno.EINVAL;
+        }
+        // do_proc_dointvec_conv()
+        if (neg ? val > (ulong)int.MaxValue + 1 : val > int.MaxValue)
+        {
+            return Errno.EINVAL;
+        }
+        value = neg ? -(long)val : (long)val;
+        return Errno.None;
+    }
+
+    private static int DigitValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => int.MaxValue,
+    };
 }
 
 /// <summary>The /proc paths the model knows, parsed.</summary>

@@ -70,6 +70,9 @@ public sealed partial class TaskActor : UntypedActor
             case TaskListProtocol.Attached m:
                 HandleAttached(m);
                 break;
+            case TaskListProtocol.ThreadGroupEmptyResult m:
+                HandleThreadGroupEmpty(m);
+                break;
             case PidMapProtocol.SysctlResult m:
                 HandleSysctlResult(m);
                 break;

@@ -61,6 +61,7 @@ public sealed class TaskList
     private readonly List<PendingWait> _waits = [];
     private readonly List<ThreadGroup> _toWake = [];
     private long _attachSeq;
+    private TaskRecord? _init; // the scenario's init: leader of the one session and process group every task is in
 
     private readonly bool _freePidAtExit;
 
@@ -93,6 +94,7 @@ public sealed class TaskList
         var group = new ThreadGroup(realParent: null);
         var init = NewTask(id, pid, group, new NextIdSlot());
         group.Leader = init;
+        _init = init;
         MakeReaperIfInit(init);
         return init;
     }
@@ -180,7 +182,8 @@ public sealed class TaskList
     }
 
     /// <summary>do_wait() for <paramref name="waiter"/>: <paramref name="selector"/> -1 = any child, &gt; 0 = the child
-    /// with that number in the waiter's namespace. Returns the completion to send now (ECHILD, or 0 for WNOHANG), or
+    /// with that number in the waiter's namespace, 0 or -(init's number) = any child of the one process group (see
+    /// <see cref="Kill"/>), another &lt; -1 = none. Returns the completion to send now (ECHILD, or 0 for WNOHANG), or
     /// null: either a child was reaped (the wait completes through <see cref="ITaskListOutbox.Release"/> once its
     /// numbers are free) or the call blocks (it completes when a child becomes reapable).</summary>
     public WaitCompletion? Wait(TaskRecord waiter, long corr, int selector, bool noHang)
@@ -213,14 +216,47 @@ public sealed class TaskList
         return true;
     }
 
-    /// <summary>kill(2) from <paramref name="sender"/>: <paramref name="nr"/> is a number in the sender's namespace.</summary>
+    /// <summary>kill(2) from <paramref name="sender"/> (kernel/signal.c:kill_something_info()): <paramref name="nr"/>
+    /// &gt; 0 is a number in the sender's namespace; 0 the sender's process group; -1 every process the sender sees
+    /// with a number &gt; 1, its own aside; &lt; -1 the process group -nr. Process groups are not modelled beyond this:
+    /// every task is in the scenario init's group (init is a session leader, as the conform helper's is), numbered
+    /// as init is in the sender's namespace.</summary>
     public Errno Kill(TaskRecord sender, int nr, int sig)
     {
-        var target = nr > 0 ? Find(sender.Pid.Ns, nr) : null;
-        if (target is null)
+        if (nr > 0)
+        {
+            return Find(sender.Pid.Ns, nr) is { } target ? Signal(sender, target, sig) : Errno.ESRCH;
+        }
+        if (nr == -1)
+        {
+            // for_each_process(): task_pid_vnr(p) > 1 && !same_thread_group(p, current).
+            var victims = Processes().Where(p => p.Pid.NrIn(sender.Pid.Ns) > 1 && !ReferenceEquals(p.Group, sender.Group)).ToList();
+            foreach (var p in victims)
+            {
+                Signal(sender, p, sig);
+            }
+            return victims.Count > 0 ? Errno.None : Errno.ESRCH;
+        }
+        // __kill_pgrp_info(): find_vpid(-nr), or task_pgrp(current) for 0; ESRCH for a group without members.
+        if (nr < -1 && (_init is null || _init.Pid.NrIn(sender.Pid.Ns) != -nr))
         {
             return Errno.ESRCH;
         }
+        var members = Processes().ToList();
+        foreach (var p in members)
+        {
+            Signal(sender, p, sig);
+        }
+        return members.Count > 0 ? Errno.None : Errno.ESRCH;
+    }
+
+    /// <summary>Thread-group leaders not yet released (for_each_process(), and the members of a process group), in
+    /// creation order.</summary>
+    private IEnumerable<TaskRecord> Processes() => _byId.Values.Where(t => t.IsLeader).OrderBy(t => t.AttachSeq);
+
+    /// <summary>group_send_sig_info() to <paramref name="target"/>'s thread group.</summary>
+    private Errno Signal(TaskRecord sender, TaskRecord target, int sig)
+    {
         // The signal goes to the thread group (group_send_sig_info); a zombie leader's live threads still get it.
         if (sig == 0 || target.Group.FatalPending || !target.Group.Members.Exists(m => m.Alive))
         {
@@ -241,6 +277,10 @@ public sealed class TaskList
         KillGroup(target.Group, except: null);
         return Errno.None;
     }
+
+    /// <summary>thread_group_empty(): <paramref name="t"/> leads its group and is its only member (threads that
+    /// exited but are not released yet still count).</summary>
+    public bool ThreadGroupEmpty(TaskRecord t) => t.IsLeader && t.Group.Members.Count == 1;
 
     /// <summary>getppid(): the parent's tgid in the caller's namespace, 0 when it is not visible there.</summary>
     public int GetPpid(TaskRecord t) => t.Group.RealParent?.Group.Leader.Pid.NrIn(t.Pid.Ns) ?? 0;
@@ -594,6 +634,12 @@ public sealed class TaskList
     {
         // do_wait(): the children of every thread of the group, starting with the waiter's own (while_each_thread).
         var ns = w.Waiter.Pid.Ns;
+        if (w.Selector < -1 && (_init is null || _init.Pid.NrIn(ns) != -w.Selector))
+        {
+            // wait4(-pgrp): find_get_pid(-upid) finds no process group there, so no child is eligible. (0 and the one
+            // group every task is in, init's, select any child, as -1 does.)
+            return new WaitCompletion(w.Waiter, w.Corr, new WaitResult(-1, Errno.ECHILD, false));
+        }
         var members = w.Waiter.Group.Members;
         var start = members.IndexOf(w.Waiter);
         var eligible = false;

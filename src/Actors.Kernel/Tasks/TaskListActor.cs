@@ -29,6 +29,11 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
             _list.SetChildSubreaper(Task(m.TaskId), m.On);
             Reply(m.Corr, 0, Errno.None);
         });
+        Receive<ThreadGroupEmpty>(m =>
+        {
+            Sender.Tell(new ThreadGroupEmptyResult(m.Corr, _list.ThreadGroupEmpty(Task(m.TaskId))));
+            CheckIfEnabled();
+        });
         Receive<ReadStatus>(HandleReadStatus);
         Receive<ReadNextId>(HandleReadNextId);
     }

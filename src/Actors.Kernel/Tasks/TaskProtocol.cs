@@ -82,6 +82,12 @@ public static class TaskListProtocol
     public sealed record GetPpid(long Corr, int TaskId);
     public sealed record SetChildSubreaper(long Corr, int TaskId, bool On);
 
+    /// <summary>unshare(CLONE_THREAD/SIGHAND/VM): is the caller the only thread of its group (thread_group_empty())?
+    /// Answered with <see cref="ThreadGroupEmptyResult"/>.</summary>
+    public sealed record ThreadGroupEmpty(long Corr, int TaskId);
+
+    public sealed record ThreadGroupEmptyResult(long Corr, bool Empty);
+
     /// <summary>Read /proc/TID/status or /proc/PID/task/TID/status (numbers in the root namespace; <c>RootPid</c> 0
     /// for the first form), or the caller's own (<c>Self</c>: its group leader; with <c>Thread</c>: itself).</summary>
     public sealed record ReadStatus(long Corr, int TaskId, int RootPid, int RootTid, bool Self, bool Thread);
