@@ -626,8 +626,6 @@ public class TaskListTests
     // World: init(1) -> a(2) -> n(3; 1 in ns1, its init) -> x(4; 2 in ns1).
     [Theory]
     [InlineData("a", 99, Signals.SIGKILL, Errno.ESRCH, null)]
-    [InlineData("a", 0, Signals.SIGKILL, Errno.ESRCH, null)]      // process groups are not modelled
-    [InlineData("a", -1, Signals.SIGKILL, Errno.ESRCH, null)]
     [InlineData("x", 3, Signals.SIGKILL, Errno.ESRCH, null)]      // ns1 has no 3
     [InlineData("x", 4, 0, Errno.ESRCH, null)]
     [InlineData("a", 4, 0, Errno.None, null)]                     // signal 0: existence only
