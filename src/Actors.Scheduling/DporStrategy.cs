@@ -14,7 +14,9 @@ namespace Actors.Scheduling;
 /// and independent otherwise:
 /// (1) they ran on the same actor;
 /// (2) one sent a system message to the other's actor (the receiver's next run processes it whatever else it does);
-/// (3) they sent to a common mailbox (the order of two appends to a queue is observable);
+/// (3) they appended to a common queue: both sent a user message to one mailbox, or both a system message (the
+/// order of two appends to a queue is observable; system messages have their own queue, drained first on the
+/// receiver's next run, so a user append and a system append to one mailbox commute);
 /// (4) u sent a user message to w's actor and w processed that very message, or w processed no user message (or
 /// the controller lost track of that mailbox) - if w processed a user message that was queued before u's, u's
 /// append and w's dequeue commute;
@@ -27,7 +29,8 @@ namespace Actors.Scheduling;
 /// mailbox: its run takes all pending system messages and the head user message. Steps of different actors
 /// that send no system message to each other and do not append to a common mailbox touch disjoint state: neither
 /// changes the other's actor state, system queue or head message (an append behind a head that the other step
-/// takes does not change what it takes), so both orders lead to the same actors' states and the same queues, and
+/// takes does not change what it takes; a system message and a user message go to different queues), so both
+/// orders lead to the same actors' states and the same queues, and
 /// each step sends the same messages in either order. Actors created in a step are new mailboxes that only their
 /// creator can know at that point. So every schedule is equivalent to an explored one with the same final state,
 /// and the same per-actor sequence of handled messages (transcripts, expectations, quiescent invariants,
@@ -365,12 +368,15 @@ public sealed class DporStrategy : ISchedulingStrategy, IStepObserver
             }
         }
 
+        // Not reversible when the new step's actor is not enabled before e and either nothing in v enables it first,
+        // or it processes only system messages and e sent it one (e created it, or woke it).
         var step = last.Event!;
         var lastIsInitial = !Intersects(last.Preds, vset, (i >> 6) + 1);
-        var lastEnabled = racer.IndexOf(step.Actor);
-        if (lastEnabled < 0 && (lastIsInitial || step.ReceivedFrom == StepRecord.NoMessage))
+        if (racer.IndexOf(step.Actor) < 0 &&
+            (lastIsInitial ||
+             (step.ReceivedFrom == StepRecord.NoMessage && Contains(racer.Event!.SystemSentTo, step.Actor))))
         {
-            return; // the new step cannot run before e (e created its actor or sent what it processes)
+            return;
         }
 
         Races++;

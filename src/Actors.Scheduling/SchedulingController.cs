@@ -347,7 +347,10 @@ public sealed class SchedulingController
 
         lock (_lock)
         {
-            _mailboxes.Remove(mailbox);
+            if (_mailboxes.Remove(mailbox, out var state))
+            {
+                state.Detached = true;
+            }
         }
     }
 
@@ -589,6 +592,9 @@ public sealed class SchedulingController
             return head is null ? null : owner.NameOf(head);
         }
 
+        /// <summary>Set when the actor terminated (its dispatcher detached it).</summary>
+        public bool Detached { get; set; }
+
         /// <summary>Serials of the steps that sent the user messages in the mailbox, in order (<see cref="Outside"/>
         /// for messages sent outside a step, <see cref="Lost"/> after the queue got messages without Dispatch).</summary>
         public Queue<long> Senders { get; } = new();
@@ -597,6 +603,14 @@ public sealed class SchedulingController
         /// <see cref="StepRecord.ReceivedFrom"/> of the first one (relative to <paramref name="runStart"/>).</summary>
         public int DropProcessed(long runStart)
         {
+            if (Detached)
+            {
+                // The actor stopped in this run: whatever was queued went to dead letters unprocessed.
+                Shadow?.Clear();
+                Senders.Clear();
+                return StepRecord.NoMessage;
+            }
+
             var left = Mailbox.MessageQueue.Count;
             var excess = Senders.Count - left;
             if (Shadow is not null)
