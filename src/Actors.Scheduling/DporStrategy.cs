@@ -248,6 +248,18 @@ public sealed class DporStrategy : ISchedulingStrategy, IStepObserver
 
         node.Event = step;
         node.BlockStart = blockStart;
+        if (step.Index == 0 && node.Sleep.Count > 0)
+        {
+            // Sleepers never outlive a quiescent point (they stay enabled); a new Run call starts without any.
+            for (var i = 0; i < node.Count; i++)
+            {
+                node.Backtrack[i] |= node.Asleep[i];
+                node.Asleep[i] = false;
+            }
+
+            node.Sleep.Clear();
+        }
+
         ComputeHappensBefore(node, position, blockStart);
         DetectRaces(node, position, blockStart);
 

@@ -143,6 +143,35 @@ public sealed class DporSpec
     }
 
     [Fact]
+    public void Dpor_must_combine_the_traces_of_consecutive_runs_of_one_schedule()
+    {
+        // Two Run calls per schedule (like a scenario's parallel blocks): races stay within a run, 2 x 2 schedules.
+        using var sys = new ControlledSystem();
+        var dpor = new DporStrategy();
+        var seen = new List<string>();
+        for (var i = 0; dpor.PrepareIteration(i); i++)
+        {
+            var log = new List<string>();
+            var sink = sys.Host.Spawn(Props.Create<RecorderActor>(log), "sink");
+            var a = sys.Host.Spawn(Props.Create<ForwardActor>(sink), "a");
+            var b = sys.Host.Spawn(Props.Create<ForwardActor>(sink), "b");
+            a.Tell("a1");
+            b.Tell("b1");
+            Assert.True(sys.Controller.Run(dpor).Quiescent);
+            a.Tell("a2");
+            b.Tell("b2");
+            Assert.True(sys.Controller.Run(dpor).Quiescent);
+            seen.Add(string.Join(",", log));
+            sys.Host.StopChildren();
+        }
+
+        _output.WriteLine(string.Join(" | ", seen));
+        Assert.True(dpor.Exhausted);
+        Assert.Equal(4, seen.Count);
+        Assert.Equal(4, seen.Distinct().Count());
+    }
+
+    [Fact]
     public void Dpor_must_detect_a_step_that_sends_differently_when_its_prefix_is_replayed()
     {
         using var sys = new ControlledSystem();
