@@ -13,13 +13,20 @@ namespace Actors.Scenarios;
 public sealed record ExploreOptions(
     string Strategy = "portfolio", int Iterations = 1000, ulong Seed = 1, int MaxSteps = 10000, int PctDepth = 3, bool KeepGoing = false)
 {
-    /// <summary>Builds the strategy; it is wrapped so that a schedule's step index runs across all its parallel blocks,
+    /// <summary>Steps that DFS treats as dependent although they exchange no message: the driver reads from the task
+    /// list which tasks live and their exit state when it issues a task's next call, so its steps depend on the task
+    /// list's steps. Except <c>Attach</c>: it only adds a new task, which the driver cannot name before it handles
+    /// that fork's result, and so after the Attach.</summary>
+    public static bool DriverReadsTaskList(StepRecord a, StepRecord b) =>
+        a.Actor == "host/driver" && b.Actor == "host/kernel/tasks" && b.Message != "TaskListProtocol.Attach";
+
+    /// <summary>Builds the strategy (dfs is exhaustive with partial-order reduction, see <see cref="DporStrategy"/>); it is wrapped so that a schedule's step index runs across all its parallel blocks,
     /// and so that after <see cref="MaxSteps"/>/2 unfair steps random choices take over (fair fallback for liveness).</summary>
     public ISchedulingStrategy CreateStrategy() => Strategy switch
     {
         "random" => new RandomStrategy(Seed),
         "pct" => new FairFallback(new PctStrategy(Seed, PctDepth, MaxSteps), MaxSteps / 2, Seed),
-        "dfs" => new DfsStrategy(),
+        "dfs" => new DporStrategy(alsoDependent: DriverReadsTaskList),
         "portfolio" => new FairFallback(new PortfolioStrategy(Seed, MaxSteps), MaxSteps / 2, Seed),
         _ => throw new ArgumentException($"unknown strategy '{Strategy}' (random, pct, dfs, portfolio)"),
     };
@@ -80,7 +87,7 @@ public sealed class Explorer(ModelRunner runner)
             }
             progress?.Invoke(schedules, violations.Count);
         }
-        if (strategy.Inner is DfsStrategy { Exhausted: true })
+        if (strategy.Inner is DfsStrategy { Exhausted: true } or DporStrategy { Exhausted: true })
         {
             exhausted = true;
         }
@@ -123,7 +130,7 @@ public sealed class Explorer(ModelRunner runner)
     }
 
     /// <summary>Gives the inner strategy one step index across all the parallel blocks of a schedule.</summary>
-    private sealed class PerSchedule(ISchedulingStrategy inner) : ISchedulingStrategy
+    private sealed class PerSchedule(ISchedulingStrategy inner) : ISchedulingStrategy, IStepObserver
     {
         private int _step;
 
@@ -138,5 +145,7 @@ public sealed class Explorer(ModelRunner runner)
         public int Choose(IReadOnlyList<SchedulableItem> enabled, int stepIndex) => Inner.Choose(enabled, _step++);
 
         public string Describe() => Inner.Describe();
+
+        public void OnStep(StepRecord step) => (Inner as IStepObserver)?.OnStep(step);
     }
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Dispatch;
+using Akka.Dispatch.SysMsg;
 
 namespace Actors.Scheduling;
 
@@ -58,6 +59,14 @@ public sealed class ControlledDispatcher : MessageDispatcher
         ArgumentNullException.ThrowIfNull(cell);
         _controller.OnDispatch(cell.Mailbox, envelope.Message);
         base.Dispatch(cell, envelope);
+    }
+
+    /// <inheritdoc />
+    public override void SystemDispatch(ActorCell cell, SystemMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        _controller.OnSystemDispatch(cell.Mailbox);
+        base.SystemDispatch(cell, message);
     }
 
     /// <inheritdoc />

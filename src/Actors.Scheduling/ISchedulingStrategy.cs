@@ -21,3 +21,13 @@ public interface ISchedulingStrategy
     /// <summary>A short description with every parameter needed to rebuild the strategy, e.g. <c>random(seed=42)</c>.</summary>
     string Describe();
 }
+
+/// <summary>Implemented by a strategy that wants to see each step it chose after the step ran, with its footprint
+/// (<see cref="StepRecord.SentTo"/>, <see cref="StepRecord.ReceivedFrom"/>), e.g. for partial-order reduction.</summary>
+/// <remarks><see cref="SchedulingController.Run"/> calls <see cref="OnStep"/> after every step it runs with such a
+/// strategy, before the <c>afterStep</c> callback; a strategy that wraps another should forward the call.</remarks>
+public interface IStepObserver
+{
+    /// <summary>The step just run (its <see cref="StepRecord.Index"/> is 0 at the start of each <c>Run</c> call).</summary>
+    void OnStep(StepRecord step);
+}

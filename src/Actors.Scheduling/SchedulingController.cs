@@ -38,11 +38,25 @@ public sealed class SchedulingController
     // Owned by the thread inside Run: the enabled list handed to strategies, reused each step.
     private readonly List<SchedulableItem> _enabled = [];
 
-    private int _shadowMailboxes;
+    // Owned by the thread inside Run: the footprint of the running step (labels it sent to), reused each step.
+    private readonly List<string> _sentTo = [];
+    private readonly List<string> _userSentTo = [];
+    private readonly List<string> _systemSentTo = [];
+
     private long _nextSequence;
     private long _totalSteps;
     private int _runThreadId;
     private int _stepInRun;
+
+    // The serial (value of _totalSteps) of the step running now, or -1 between steps. Written by the Run thread;
+    // read under _lock by dispatches (a dispatch belongs to the step only on the Run thread).
+    private long _currentStep = -1;
+
+    // Serial of the first step of the current Run call: earlier serials are "from outside" for its records.
+    private long _runStartSerial;
+
+    // Set for a Run call whose steps are recorded (an afterStep callback or an IStepObserver strategy).
+    private bool _recordFootprints;
     private int _waiters;
     private volatile bool _released;
     private string? _taint;
@@ -122,7 +136,12 @@ public sealed class SchedulingController
 
             Volatile.Write(ref _runThreadId, Environment.CurrentManagedThreadId);
             _stepInRun = 0;
+            _runStartSerial = _totalSteps;
         }
+
+        var observer = strategy as IStepObserver;
+        var record = afterStep is not null || observer is not null;
+        _recordFootprints = record;
 
         var steps = 0;
         var stopped = false;
@@ -167,30 +186,49 @@ public sealed class SchedulingController
 
                     work = _pending[index];
                     _pending.RemoveAt(index);
+                    _currentStep = _totalSteps;
                 }
 
+                var receivedFrom = StepRecord.NoMessage;
                 try
                 {
                     work.Runnable.Run();
                 }
                 finally
                 {
+                    lock (_lock)
+                    {
+                        _currentStep = -1;
+                        if (work.State is { } state)
+                        {
+                            receivedFrom = state.DropProcessed(_runStartSerial);
+                        }
+                    }
+
                     steps++;
                     Interlocked.Increment(ref _totalSteps);
                     Volatile.Write(ref _stepInRun, steps);
-                    if (work.State is { Shadow: not null } state)
-                    {
-                        lock (_lock)
-                        {
-                            state.DropProcessed();
-                        }
-                    }
                 }
 
-                if (afterStep is not null && !afterStep(new StepRecord(steps - 1, choice, count, item.Actor, item.Message)))
+                if (record)
                 {
-                    stopped = true;
-                    break;
+                    string[] sentTo = _sentTo.Count == 0 ? [] : [.. _sentTo];
+                    var step = new StepRecord(steps - 1, choice, count, item.Actor, item.Message)
+                    {
+                        SentTo = sentTo,
+                        UserSentTo = _userSentTo.Count == _sentTo.Count ? sentTo : [.. _userSentTo],
+                        SystemSentTo = _systemSentTo.Count == 0 ? [] : [.. _systemSentTo],
+                        ReceivedFrom = receivedFrom,
+                    };
+                    _sentTo.Clear();
+                    _userSentTo.Clear();
+                    _systemSentTo.Clear();
+                    observer?.OnStep(step);
+                    if (afterStep is not null && !afterStep(step))
+                    {
+                        stopped = true;
+                        break;
+                    }
                 }
             }
 
@@ -201,6 +239,10 @@ public sealed class SchedulingController
         }
         finally
         {
+            _sentTo.Clear();
+            _userSentTo.Clear();
+            _systemSentTo.Clear();
+            _recordFootprints = false;
             lock (_lock)
             {
                 Volatile.Write(ref _runThreadId, 0);
@@ -264,6 +306,7 @@ public sealed class SchedulingController
             foreach (var state in _mailboxes.Values)
             {
                 state.Shadow?.Clear();
+                state.Senders.Clear();
             }
 
             _mailboxes.Clear();
@@ -284,17 +327,13 @@ public sealed class SchedulingController
             if (!_released && mailbox is not null)
             {
                 var state = new MailboxState(mailbox, label, MessageQueuePeek.For(mailbox.MessageQueue.GetType()));
-                if (state.Shadow is not null)
-                {
-                    _shadowMailboxes++;
-                }
-
-                if (_mailboxes.Remove(mailbox, out var old) && old.Shadow is not null)
-                {
-                    _shadowMailboxes--;
-                }
-
+                _mailboxes.Remove(mailbox);
                 _mailboxes.Add(mailbox, state);
+                if (_recordFootprints && _currentStep >= 0 && Environment.CurrentManagedThreadId == _runThreadId)
+                {
+                    // A child created by the running step: its Create is a system message from this step.
+                    AddSent(label, system: true);
+                }
             }
         }
     }
@@ -308,25 +347,19 @@ public sealed class SchedulingController
 
         lock (_lock)
         {
-            if (_mailboxes.Remove(mailbox, out var state) && state.Shadow is not null)
+            if (_mailboxes.Remove(mailbox, out var state))
             {
-                _shadowMailboxes--;
+                state.Detached = true;
             }
         }
     }
 
     /// <summary>Called for every user message sent to a controlled actor, before it is enqueued: checks the
-    /// sending thread and feeds the shadow queue of mailboxes that cannot be peeked. Lock-free when neither applies.</summary>
+    /// sending thread, records which step sent it (see <see cref="StepRecord.ReceivedFrom"/>), adds the receiver to
+    /// the running step's footprint, and feeds the shadow queue of mailboxes that cannot be peeked.</summary>
     internal void OnDispatch(Mailbox? mailbox, object message)
     {
         if (_released || mailbox is null)
-        {
-            return;
-        }
-
-        var runThread = Volatile.Read(ref _runThreadId);
-        var foreign = runThread != 0 && runThread != Environment.CurrentManagedThreadId;
-        if (!foreign && Volatile.Read(ref _shadowMailboxes) == 0)
         {
             return;
         }
@@ -338,13 +371,37 @@ public sealed class SchedulingController
                 return;
             }
 
-            var name = NameOf(message);
-            if (foreign)
+            var onRunThread = _runThreadId != 0 && _runThreadId == Environment.CurrentManagedThreadId;
+            if (_runThreadId != 0 && !onRunThread)
             {
-                CheckThread(state.Label, name);
+                CheckThread(state.Label, NameOf(message));
             }
 
-            state.Shadow?.Enqueue(name);
+            var inStep = onRunThread && _currentStep >= 0;
+            state.Senders.Enqueue(inStep ? _currentStep : MailboxState.Outside);
+            state.Shadow?.Enqueue(NameOf(message));
+            if (inStep && _recordFootprints)
+            {
+                AddSent(state.Label, system: false);
+            }
+        }
+    }
+
+    /// <summary>Called for every system message sent to a controlled actor (watch, stop, failure...): adds the
+    /// receiver to the running step's footprint.</summary>
+    internal void OnSystemDispatch(Mailbox? mailbox)
+    {
+        if (!_recordFootprints || mailbox is null || Environment.CurrentManagedThreadId != Volatile.Read(ref _runThreadId))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_currentStep >= 0 && _mailboxes.TryGetValue(mailbox, out var state))
+            {
+                AddSent(state.Label, system: true);
+            }
         }
     }
 
@@ -425,6 +482,21 @@ public sealed class SchedulingController
 
     private static void QueueOnThreadPool(IRunnable runnable) =>
         ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), runnable, preferLocal: false);
+
+    // Run thread, caller holds _lock. Few targets per step: linear search keeps them distinct without hashing.
+    private void AddSent(string label, bool system)
+    {
+        if (!_sentTo.Contains(label))
+        {
+            _sentTo.Add(label);
+        }
+
+        var list = system ? _systemSentTo : _userSentTo;
+        if (!list.Contains(label))
+        {
+            list.Add(label);
+        }
+    }
 
     // Caller holds _lock.
     private string NameOf(object message)
@@ -520,15 +592,72 @@ public sealed class SchedulingController
             return head is null ? null : owner.NameOf(head);
         }
 
-        /// <summary>After a run: drops the shadow entries of the messages the run dequeued.</summary>
-        public void DropProcessed()
+        /// <summary>Set when the actor terminated (its dispatcher detached it).</summary>
+        public bool Detached { get; set; }
+
+        /// <summary>Serials of the steps that sent the user messages in the mailbox, in order (<see cref="Outside"/>
+        /// for messages sent outside a step, <see cref="Lost"/> after the queue got messages without Dispatch).</summary>
+        public Queue<long> Senders { get; } = new();
+
+        /// <summary>After a run: drops the entries of the messages the run dequeued and returns the
+        /// <see cref="StepRecord.ReceivedFrom"/> of the first one (relative to <paramref name="runStart"/>).</summary>
+        public int DropProcessed(long runStart)
         {
-            var excess = Shadow!.Count - Mailbox.MessageQueue.Count;
-            for (; excess > 0; excess--)
+            if (Detached)
             {
-                Shadow.Dequeue();
+                // The actor stopped in this run: whatever was queued went to dead letters unprocessed.
+                Shadow?.Clear();
+                Senders.Clear();
+                return StepRecord.NoMessage;
             }
+
+            var left = Mailbox.MessageQueue.Count;
+            var excess = Senders.Count - left;
+            if (Shadow is not null)
+            {
+                for (var drop = Shadow.Count - left; drop > 0; drop--)
+                {
+                    Shadow.Dequeue();
+                }
+            }
+
+            if (excess < 0)
+            {
+                // Messages arrived without Dispatch (e.g. unstash): who sent what is unknown until they drained.
+                Senders.Clear();
+                for (var i = 0; i < left; i++)
+                {
+                    Senders.Enqueue(Lost);
+                }
+
+                return StepRecord.Unknown;
+            }
+
+            if (excess == 0)
+            {
+                return StepRecord.NoMessage;
+            }
+
+            var first = Senders.Dequeue();
+            for (excess--; excess > 0; excess--)
+            {
+                Senders.Dequeue();
+            }
+
+            return first switch
+            {
+                Lost => StepRecord.Unknown,
+                Outside => StepRecord.FromOutside,
+                _ when first < runStart => StepRecord.FromOutside,
+                _ => (int)Math.Min(first - runStart, int.MaxValue),
+            };
         }
+
+        /// <summary>A <see cref="Senders"/> entry for a message sent outside any step.</summary>
+        public const long Outside = -1;
+
+        /// <summary>A <see cref="Senders"/> entry whose sender is unknown.</summary>
+        public const long Lost = -2;
     }
 
     /// <summary>One parked runnable. Guarded by the controller lock.</summary>

@@ -22,16 +22,61 @@ public sealed record SchedulableItem(long Sequence, string Actor, string Message
     public override string ToString() => $"#{Sequence} {Actor}: {Message}";
 }
 
-/// <summary>What one controller step ran.</summary>
+/// <summary>What one controller step ran, and its footprint: which mailboxes it sent to and whose message it processed.</summary>
 /// <param name="Index">Step index within the <see cref="SchedulingController.Run"/> call, from 0.</param>
 /// <param name="Choice">Index into the enabled list that the strategy chose.</param>
 /// <param name="EnabledCount">How many items were enabled at this step.</param>
 /// <param name="Actor">Label of the actor whose mailbox ran.</param>
 /// <param name="Message">The head message at the time of the choice (see <see cref="SchedulableItem.Message"/>).</param>
+/// <remarks>Equality compares the footprint lists by content, so two runs of one schedule give equal records.</remarks>
 public sealed record StepRecord(int Index, int Choice, int EnabledCount, string Actor, string Message)
 {
+    /// <summary><see cref="ReceivedFrom"/> of a step that processed no user message (system messages only).</summary>
+    public const int NoMessage = -1;
+
+    /// <summary><see cref="ReceivedFrom"/> of a step whose user message was sent before this <c>Run</c> call, or by
+    /// code outside any step (e.g. the test thread).</summary>
+    public const int FromOutside = -2;
+
+    /// <summary><see cref="ReceivedFrom"/> when the controller lost track of the mailbox's senders (messages put
+    /// into the queue without <c>Dispatch</c>, e.g. unstashed).</summary>
+    public const int Unknown = -3;
+
+    /// <summary>Labels of the controlled mailboxes this step sent a user or system message to, distinct, in order of
+    /// the first send: including a child it created (its <c>Create</c>), a stop, a watch, a failure report, and its
+    /// own mailbox when it told itself.</summary>
+    public IReadOnlyList<string> SentTo { get; init; } = [];
+
+    /// <summary>The labels of <see cref="SentTo"/> that got a user message.</summary>
+    public IReadOnlyList<string> UserSentTo { get; init; } = [];
+
+    /// <summary>The labels of <see cref="SentTo"/> that got a system message (creation, stop, watch, supervision):
+    /// such a message is processed by the receiver's next run whatever its user messages.</summary>
+    public IReadOnlyList<string> SystemSentTo { get; init; } = [];
+
+    /// <summary>The <see cref="Index"/> (same <c>Run</c> call) of the step that sent the user message this step
+    /// processed, or <see cref="NoMessage"/>, <see cref="FromOutside"/>, <see cref="Unknown"/>.</summary>
+    public int ReceivedFrom { get; init; } = NoMessage;
+
     /// <inheritdoc />
-    public override string ToString() => $"{Index}: [{Choice}/{EnabledCount}] {Actor}: {Message}";
+    public bool Equals(StepRecord? other) =>
+        other is not null &&
+        Index == other.Index && Choice == other.Choice && EnabledCount == other.EnabledCount &&
+        string.Equals(Actor, other.Actor, StringComparison.Ordinal) &&
+        string.Equals(Message, other.Message, StringComparison.Ordinal) &&
+        ReceivedFrom == other.ReceivedFrom &&
+        SentTo.SequenceEqual(other.SentTo, StringComparer.Ordinal) &&
+        UserSentTo.SequenceEqual(other.UserSentTo, StringComparer.Ordinal) &&
+        SystemSentTo.SequenceEqual(other.SystemSentTo, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() =>
+        HashCode.Combine(Index, Choice, EnabledCount, StringComparer.Ordinal.GetHashCode(Actor), StringComparer.Ordinal.GetHashCode(Message), ReceivedFrom);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Index}: [{Choice}/{EnabledCount}] {Actor}: {Message}" +
+        (SentTo.Count == 0 ? string.Empty : $" -> {string.Join(", ", SentTo)}");
 }
 
 /// <summary>How a <see cref="SchedulingController.Run"/> call ended.</summary>
