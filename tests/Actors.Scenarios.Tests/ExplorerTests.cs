@@ -64,6 +64,34 @@ public sealed class ExplorerTests(RunnerFixture fixture, ITestOutputHelper outpu
         Assert.Contains("invariant violated", v.What, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("scenarios/races/restore-set-tid.scn")]
+    [InlineData("scenarios/races/restore-next-id.scn")]
+    [InlineData("scenarios/races/next-id-thread-scope.scn")]
+    [InlineData("scenarios/races/set-tid-outer-failure.scn")]
+    [InlineData("scenarios/races/kill-then-wait.scn")]
+    [InlineData("scenarios/races/wait-wakeups.scn")]
+    [InlineData("scenarios/races/reparent-wakeup.scn")]
+    public void Exhaustive_DFS_must_prove_race_free_scenarios(string file)
+    {
+        var result = ExplorationAssert.NoViolation(fixture.Runner, Load(file), new ExploreOptions("dfs", Iterations: 100_000));
+        output.WriteLine($"{file}: {result.Summary}");
+        Assert.True(result.Exhausted, $"DFS did not cover every schedule of {file} in 100,000");
+        Assert.True(result.Schedules > 1, "a parallel block with one schedule explores nothing");
+    }
+
+    [Theory]
+    [InlineData("scenarios/races/ns-last-pid-restore.scn")]
+    [InlineData("scenarios/races/next-id-process-scope.scn")]
+    [InlineData("scenarios/races/msg-next-id-restorers.scn")]
+    public void Exhaustive_DFS_must_find_the_races_and_count_the_violating_schedules(string file)
+    {
+        var result = new Explorer(fixture.Runner).Explore(Load(file), new ExploreOptions("dfs", Iterations: 100_000, KeepGoing: true));
+        output.WriteLine($"{file}: {result.Summary}");
+        Assert.True(result.Exhausted);
+        Assert.InRange(result.Violations.Count, 1, result.Schedules - 1);
+    }
+
     [Fact]
     public void Replay_of_a_found_schedule_reproduces_it_exactly()
     {
