@@ -78,17 +78,7 @@ internal static class ExploreCommand
         {
             var v = result.Violations[0];
             var path = traceOut?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(file.Name) + ".trace.json");
-            new Trace
-            {
-                Scenario = Path.GetFullPath(file.ToString()),
-                ScenarioSha256 = Trace.Hash(file.ToString()),
-                Strategy = v.Strategy,
-                Seed = options.Seed,
-                Iteration = v.Iteration,
-                MaxSteps = options.MaxSteps,
-                Violation = v.What,
-                Steps = v.Steps,
-            }.Save(path);
+            Trace.Of(scenario, options, v).Save(path);
             PrintViolation(v);
             Console.WriteLine($"replay: actors replay {path}");
         }

@@ -96,20 +96,9 @@ public sealed class ConformPlan
     private static IEnumerable<string> Names(Step step)
     {
         yield return step.Task;
-        foreach (var a in step.Args)
+        foreach (var n in ScenarioChecker.ArgNames(step.Args))
         {
-            switch (a)
-            {
-                case Arg.TaskRef r:
-                    yield return r.Name;
-                    break;
-                case Arg.Word w:
-                    foreach (var n in StepBinder.NamesIn(w.Value))
-                    {
-                        yield return n;
-                    }
-                    break;
-            }
+            yield return n;
         }
         if (step.Expect is Expectation.PidOf p)
         {

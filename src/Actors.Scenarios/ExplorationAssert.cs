@@ -52,19 +52,8 @@ public static class ExplorationAssert
         {
             sb.AppendLine($"  {i + 1,4}  {v.Steps[i].Actor}  <- {v.Steps[i].Message}");
         }
-        var trace = new Trace
-        {
-            Scenario = Path.GetFullPath(scenario.File),
-            ScenarioSha256 = File.Exists(scenario.File) ? Trace.Hash(scenario.File) : "",
-            Strategy = v.Strategy,
-            Seed = options.Seed,
-            Iteration = v.Iteration,
-            MaxSteps = options.MaxSteps,
-            Violation = v.What,
-            Steps = v.Steps,
-        };
         sb.AppendLine("trace (save as a .json file and run `actors replay FILE`):");
-        sb.AppendLine(trace.ToJson());
+        sb.AppendLine(Trace.Of(scenario, options, v).ToJson());
         return sb.ToString();
     }
 }

@@ -123,7 +123,8 @@ public static class ScenarioChecker
         }
     }
 
-    private static IEnumerable<string> ArgNames(IReadOnlyList<Arg> args)
+    /// <summary>Task names the arguments refer to: <c>$NAME</c> arguments and <c>$NAME</c> inside words.</summary>
+    internal static IEnumerable<string> ArgNames(IReadOnlyList<Arg> args)
     {
         foreach (var a in args)
         {

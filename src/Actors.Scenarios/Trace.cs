@@ -31,6 +31,19 @@ public sealed record Trace
 
     public static string Hash(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
+    /// <summary>The trace of violation <paramref name="v"/>, found exploring <paramref name="scenario"/> with <paramref name="options"/>.</summary>
+    public static Trace Of(Scenario scenario, ExploreOptions options, Violation v) => new()
+    {
+        Scenario = Path.GetFullPath(scenario.File),
+        ScenarioSha256 = File.Exists(scenario.File) ? Hash(scenario.File) : "",
+        Strategy = v.Strategy,
+        Seed = options.Seed,
+        Iteration = v.Iteration,
+        MaxSteps = options.MaxSteps,
+        Violation = v.What,
+        Steps = v.Steps,
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, s_json);
 
     public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
