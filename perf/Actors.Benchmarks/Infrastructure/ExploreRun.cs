@@ -80,7 +80,6 @@ public static class ExploreRun
             clock.Restart();
             var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings);
             boot += clock.Elapsed;
-            var bootSteps = execution.Schedule.Count;
             clock.Restart();
             if (!execution.RunExplored(strategy, options.MaxSteps))
             {
@@ -93,7 +92,6 @@ public static class ExploreRun
             maxBlock = Math.Max(maxBlock, execution.BlockSchedule.Count);
             if (i == sample - 1)
             {
-                Console.WriteLine($"boot: {bootSteps} controlled steps");
                 lastExecution = execution; // keep the last kernel to time the invariant checks on it
                 break;
             }

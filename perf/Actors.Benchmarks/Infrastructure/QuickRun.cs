@@ -22,7 +22,8 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <c>quick explore [file] [iterations=20000] [seed=1]</c>: explorer schedules per second (<see cref="ExploreRun"/>).
 /// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
 /// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
-/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool.
+/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool,
+/// <c>smallmailbox</c> to give every actor a <see cref="SmallMailbox"/> (an experiment on retained memory).
 /// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
 /// </remarks>
 public static class QuickRun
@@ -37,9 +38,11 @@ public static class QuickRun
         var time = args.Contains("time");
         var alloc = args.Contains("alloc");
         var dedicated = args.Contains("dedicated");
+        var small = args.Contains("smallmailbox");
         var rounds = args.Where(a => a.StartsWith("rounds=", StringComparison.Ordinal)).Select(a => int.Parse(a[7..], Inv)).LastOrDefault();
-        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated") && !a.StartsWith("rounds=", StringComparison.Ordinal))];
-        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "");
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated" or "smallmailbox") && !a.StartsWith("rounds=", StringComparison.Ordinal))];
+        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "") +
+                                 "\n" + (small ? SmallMailbox.Hocon : "");
         using var sampler = alloc ? new AllocationSampler() : null;
         var what = args.Length > 0 ? args[0] : "fork";
         int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], Inv) : dflt;
