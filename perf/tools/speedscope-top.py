@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Top frames of a speedscope profile (BenchmarkDotNet's `-p EP` writes one per benchmark case).
 
-Usage: speedscope-top.py FILE.speedscope.json [N=40] [FILTER]
+Usage: speedscope-top.py FILE.speedscope.json [N=40] [FILTER] [CALLEE]
 Prints, over all threads, the frames with the most inclusive time and with the most self time, as shares of the
-total sampled time of the threads whose stacks contain FILTER (a substring of a frame name, e.g. "Explore"; default:
-every thread). Time in a frame on a thread that is not running (waits) counts like any other: pick FILTER to keep to
-the busy threads.
+total sampled time of the stacks that contain FILTER (a substring of a frame name, e.g. "WorkloadActionNoUnroll" for
+the measured iterations only; default: every stack). Self time goes to the innermost real frame (the profiler's
+CPU_TIME / UNMANAGED_CODE_TIME leaves are markers). With CALLEE, also prints which frames call the frames whose name
+contains CALLEE, by inclusive time. Time in a frame on a thread that is not running (waits) counts like any other:
+pick FILTER to keep to the busy threads.
 """
 import json
 import sys
@@ -15,7 +17,9 @@ from collections import defaultdict
 def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-    filt = sys.argv[3] if len(sys.argv) > 3 else None
+    filt = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    callee = sys.argv[4] if len(sys.argv) > 4 else None
+    callers = defaultdict(float)
     doc = json.load(open(path))
     frames = [f["name"] for f in doc["shared"]["frames"]]
     incl = defaultdict(float)
@@ -44,8 +48,15 @@ def main():
             total += w
             for n in set(names):
                 incl[n] += w
-            if names:
-                self_t[names[-1]] += w
+            real = [n for n in names if n not in ("CPU_TIME", "UNMANAGED_CODE_TIME")]
+            if real:
+                self_t[real[-1]] += w
+            if callee:
+                seen = set()
+                for i, n in enumerate(real):
+                    if callee in n and i > 0 and real[i - 1] not in seen and callee not in real[i - 1]:
+                        seen.add(real[i - 1])
+                        callers[real[i - 1]] += w
     if total == 0:
         print("no samples")
         return
@@ -56,6 +67,10 @@ def main():
     print("self:")
     for n, w in sorted(self_t.items(), key=lambda kv: -kv[1])[:top]:
         print(f"  {100 * w / total:5.1f} %  {n[:150]}")
+    if callee:
+        print(f"callers of '{callee}':")
+        for n, w in sorted(callers.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"  {100 * w / total:5.1f} %  {n[:150]}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ public static class ExploreRun
         var teardown = TimeSpan.Zero;
         var clock = new Stopwatch();
         ScenarioExecution? lastExecution = null;
+        var gcs = GC.CollectionCount(0);
+        using var dynamicMethods = new DynamicMethodCounter();
+        dynamicMethods.Start();
         for (var i = 0; i < sample; i++)
         {
             strategy.PrepareIteration(i);
@@ -99,13 +102,16 @@ public static class ExploreRun
             execution.Dispose();
             teardown += clock.Elapsed;
         }
+        dynamicMethods.Stop();
+        gcs = GC.CollectionCount(0) - gcs;
         var total = boot + body + teardown;
         var n = (double)sample;
         Console.WriteLine($"{sample:N0} schedules phase by phase: {n / total.TotalSeconds:N0} schedules/s; per schedule " +
                           $"{total.TotalMicroseconds / n:F0} us = new kernel {boot.TotalMicroseconds / n:F0} us + steps " +
                           $"{body.TotalMicroseconds / n:F0} us + teardown {teardown.TotalMicroseconds / (n - 1):F0} us");
         Console.WriteLine($"controlled steps per schedule: {steps / n:F1} in all (boot included), {blockSteps / n:F1} inside " +
-                          $"the parallel block (min {minBlock}, max {maxBlock}); {total.TotalMicroseconds / steps * 1000:F0} ns per step");
+                          $"the parallel block (min {minBlock}, max {maxBlock}); {total.TotalMicroseconds / steps * 1000:F0} ns per step; " +
+                          $"{dynamicMethods.Count / n:F1} dynamic methods compiled per schedule; {gcs} gen0 GCs");
 
         // The checks run after every controlled step (CheckStep) and at every quiescence (CheckQuiescent).
         var view = lastExecution!.Context.View;
