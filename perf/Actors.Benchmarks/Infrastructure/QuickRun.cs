@@ -1,20 +1,29 @@
 using System.Diagnostics;
 using Actors.Kernel.Tasks;
 using Akka.Actor;
+using Actors.Benchmarks.Ipc;
 using Actors.Benchmarks.Pid;
 using Actors.Benchmarks.Tasks;
 
 namespace Actors.Benchmarks.Infrastructure;
 
-/// <summary>A console mode without BenchmarkDotNet: runs one benchmark body in a loop for a few seconds and prints
+/// <summary>A console mode without BenchmarkDotNet: runs benchmark bodies in a loop for a few seconds and prints
 /// operations per second every second. Quick to start, and a steady single process to attach a profiler or
-/// dotnet-counters to.</summary>
+/// dotnet-counters to. Given several variants (a comma list), it alternates them in one process, <c>rounds=N</c> times
+/// (default 2), and ends with each variant's range and its ratio to the first variant round by round.</summary>
 /// <remarks>
-/// <c>quick fork [depth=4] [parents=16] [seconds=10]</c>: fork+exit+reap cycles.
+/// <c>quick fork [depth=4] [parents=16] [seconds=10] [modes=blocking]</c>: fork+exit+reap cycles; modes, comma-separated:
+/// blocking (exit and a blocking wait at once), nohang (wait(-1, WNOHANG) after the exit), nextid (next_id at every
+/// level, then the cycle), nextid-inner (next_id at the innermost level only).
+/// <c>quick ipc [variants=lock,1,16] [seconds=5]</c>: msgget+IPC_RMID pairs; lock, lock2 (2 threads), or N tasks.
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
+/// <c>quick memory [count=1000000] [parents=count/1000]</c>: retained memory of live task actors (<see cref="MemoryRun"/>);
+/// <c>quick memory [count] bare</c>: the same number of empty Akka actors.
+/// <c>quick explore [file] [iterations=20000] [seed=1]</c>: explorer schedules per second (<see cref="ExploreRun"/>).
 /// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
 /// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
-/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool.
+/// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool,
+/// <c>smallmailbox</c> to give every actor a <see cref="SmallMailbox"/> (an experiment on retained memory).
 /// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
 /// </remarks>
 public static class QuickRun
@@ -29,23 +38,52 @@ public static class QuickRun
         var time = args.Contains("time");
         var alloc = args.Contains("alloc");
         var dedicated = args.Contains("dedicated");
-        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated"))];
-        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "");
+        var small = args.Contains("smallmailbox");
+        var rounds = args.Where(a => a.StartsWith("rounds=", StringComparison.Ordinal)).Select(a => int.Parse(a[7..], Inv)).LastOrDefault();
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated" or "smallmailbox") && !a.StartsWith("rounds=", StringComparison.Ordinal))];
+        BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "") +
+                                 "\n" + (small ? SmallMailbox.Hocon : "");
         using var sampler = alloc ? new AllocationSampler() : null;
         var what = args.Length > 0 ? args[0] : "fork";
-        int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : dflt;
+        int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], Inv) : dflt;
+        string Str(int i, string dflt) => args.Length > i ? args[i] : dflt;
         switch (what)
         {
             case "fork":
             {
-                var b = new ForkExitReapBenchmarks { Depth = Arg(1, 4), Parents = Arg(2, 16) };
+                var modes = Str(4, "blocking").Split(',');
+                var b = new ForkExitReapBenchmarks
+                {
+                    Depth = Arg(1, 4),
+                    Parents = Arg(2, 16),
+                    WarmUpModes = [.. modes.Select(ParseMode)],
+                };
                 b.Setup();
                 Console.WriteLine($"fork+exit+reap, depth {b.Depth}, {b.Parents} parents");
                 long retries = 0;
-                var ops = Loop(Arg(3, 10), ForkExitReapBenchmarks.Ops, () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false).WaitRetries, sampler);
-                Console.WriteLine($"WNOHANG waits repeated: {retries:N0} ({retries / (double)ops:F3} per cycle)");
-                Report(ops, sampler);
+                Alternate(Arg(3, 10), rounds, sampler,
+                    [.. modes.Select(m => new Variant(m, ForkExitReapBenchmarks.Ops,
+                        () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false, ParseMode(m)).WaitRetries))]);
+                if (retries > 0)
+                {
+                    Console.WriteLine($"WNOHANG waits repeated: {retries:N0}");
+                }
                 b.AssertBackToFixedTasks();
+                b.Cleanup();
+                return 0;
+            }
+            case "ipc":
+            {
+                var b = new IpcBenchmarks();
+                b.Setup();
+                Alternate(Arg(2, 5), rounds, sampler, [.. Str(1, "lock,1,16").Split(',').Select(v => v switch
+                {
+                    "lock" => new Variant("lock, 1 thread", IpcBenchmarks.Ops, () => b.Lock_msgget_rmid_1_thread()),
+                    "lock2" => new Variant("lock, 2 threads", IpcBenchmarks.Ops, () => b.Lock_msgget_rmid_2_threads()),
+                    _ => new Variant($"model, {v} tasks", IpcBenchmarks.ActorOps,
+                        () => b.RunModel(IpcBenchmarks.ActorOps, int.Parse(v, Inv), checkIds: false)),
+                })]);
+                b.AssertBack();
                 b.Cleanup();
                 return 0;
             }
@@ -54,23 +92,73 @@ public static class QuickRun
                 var b = new PidAllocBenchmarks();
                 b.Setup();
                 var inFlight = Arg(1, 64);
-                Console.WriteLine(inFlight == 0 ? "alloc+free, lock, 1 thread" : $"alloc+free, actor, {inFlight} in flight");
                 Func<long> body = inFlight switch
                 {
                     0 => b.Lock_alloc_free_1_thread,
                     1 => b.Actor_alloc_free_1_in_flight,
                     _ => b.Actor_alloc_free_64_in_flight,
                 };
-                var ops = Loop(Arg(2, 10), inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body(), sampler);
-                Report(ops, sampler);
+                Alternate(Arg(2, 10), rounds, sampler,
+                    [new Variant(inFlight == 0 ? "alloc+free, lock, 1 thread" : $"alloc+free, actor, {inFlight} in flight",
+                        inFlight == 0 ? PidAllocBenchmarks.Ops : PidAllocBenchmarks.ActorOps, () => body())]);
                 b.Cleanup();
                 return 0;
             }
+            case "memory":
+                return MemoryRun.Run(Arg(1, 1_000_000), args.Length > 2 && args[2] != "bare" ? Arg(2, 0) : null, args.Contains("bare"));
+            case "explore":
+                return ExploreRun.Run(Str(1, "scenarios/races/canonical-next-id.scn"), Arg(2, 20_000), (ulong)Arg(3, 1));
             case "wakeup":
                 return Wakeup();
             default:
-                Console.Error.WriteLine("usage: quick fork [depth] [parents] [seconds] | quick pid [inflight: 0 (lock), 1, 64] [seconds]");
+                Console.Error.WriteLine("usage: quick fork [depth] [parents] [seconds] [modes] | quick ipc [variants] [seconds] | " +
+                                        "quick pid [inflight] [seconds] | quick memory [count] [parents] | quick explore [file] [iterations] [seed] | quick wakeup");
                 return 2;
+        }
+    }
+
+    private static System.Globalization.CultureInfo Inv => System.Globalization.CultureInfo.InvariantCulture;
+
+    private static CycleMode ParseMode(string m) => m switch
+    {
+        "blocking" => CycleMode.Blocking,
+        "nohang" => CycleMode.NoHang,
+        "nextid" => CycleMode.NextIdAllLevels,
+        "nextid-inner" => CycleMode.NextIdInnermost,
+        _ => throw new ArgumentException($"unknown fork mode '{m}' (blocking, nohang, nextid, nextid-inner)"),
+    };
+
+    /// <summary>One body to measure: <c>Call</c> does <c>OpsPerCall</c> operations.</summary>
+    private sealed record Variant(string Name, int OpsPerCall, Action Call);
+
+    /// <summary>Measures each variant for <paramref name="seconds"/>, in turn, <paramref name="rounds"/> times (0: 2 when
+    /// there are several variants, else 1); prints each variant's range and, round by round, its ratio to the first.</summary>
+    private static void Alternate(int seconds, int rounds, AllocationSampler? sampler, IReadOnlyList<Variant> variants)
+    {
+        rounds = rounds > 0 ? rounds : variants.Count > 1 ? 2 : 1;
+        var rate = new double[variants.Count, rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var v = 0; v < variants.Count; v++)
+            {
+                Console.WriteLine($"round {r + 1}/{rounds}: {variants[v].Name}");
+                var (ops, perSecond) = Loop(seconds, variants[v].OpsPerCall, variants[v].Call, sampler);
+                Report(ops, sampler);
+                rate[v, r] = perSecond;
+            }
+        }
+        if (rounds * variants.Count == 1)
+        {
+            return;
+        }
+        Console.WriteLine("summary (ops/s per round; ratio to the first variant in the same round):");
+        for (var v = 0; v < variants.Count; v++)
+        {
+            var values = Enumerable.Range(0, rounds).Select(r => rate[v, r]).ToArray();
+            var ratios = Enumerable.Range(0, rounds).Select(r => rate[v, r] / rate[0, r]).ToArray();
+            Console.WriteLine($"  {variants[v].Name,-28} {string.Join(" / ", values.Select(x => x.ToString("N0", Inv)))}   " +
+                              $"range {values.Min().ToString("N0", Inv)}-{values.Max().ToString("N0", Inv)}   " +
+                              $"ratio {string.Join(" / ", ratios.Select(x => x.ToString("F2", Inv)))}");
         }
     }
 
@@ -92,8 +180,8 @@ public static class QuickRun
     }
 
     /// <summary>Runs <paramref name="call"/> for <paramref name="seconds"/> after one second of warm-up (counters and
-    /// the allocation sampler are reset after it); returns the operations measured.</summary>
-    private static long Loop(int seconds, int opsPerCall, Action call, AllocationSampler? sampler)
+    /// the allocation sampler are reset after it); returns the operations measured and the operations per second.</summary>
+    private static (long Ops, double PerSecond) Loop(int seconds, int opsPerCall, Action call, AllocationSampler? sampler)
     {
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < 1)
@@ -129,7 +217,7 @@ public static class QuickRun
                           $"{(GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)ops:N0} B allocated per op; " +
                           $"CPU {cpu.TotalMicroseconds / ops:F2} core-us per op ({cpu / elapsed:F2} cores busy); " +
                           $"{GC.CollectionCount(0) - gcBefore} gen0 GCs, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / elapsed.TotalSeconds / 10:F1} % of the time");
-        return ops;
+        return (ops, ops / elapsed.TotalSeconds);
     }
 
     private static void Report(long ops, AllocationSampler? sampler)

@@ -16,16 +16,13 @@ namespace Actors.Benchmarks.Tasks;
 /// so on down to the init of level <c>Depth - 1</c>. That innermost init forks the <see cref="Parents"/> parent tasks,
 /// which live in its namespace for the whole run (the init itself stays idle, so a parent's wait never looks at
 /// long-lived siblings).</para>
-/// <para><b>Operation</b> (one cycle of one parent): the parent calls fork() (the reply carries the child); the child
-/// calls exit(0); once that call returns, the parent calls wait(-1, WNOHANG), which reaps the child; a 0 reply (the
-/// child's exit_notify() had not run yet: the exit call replies before it tells the task list) is repeated and counted
-/// in <see cref="CycleDriver.Result.WaitRetries"/>. Each parent runs its cycles one after the other; the
-/// <see cref="Parents"/> parents run in parallel. One driver actor makes every call and checks every reply.</para>
-/// <para>Why not a blocking wait sent at once (what a fork/exit/wait loop does on Linux): in the model a wait(-1)
-/// parked before the child exits is never woken (TaskList.FinishExit calls NotifyParent, hence WakeWaiters, while the
-/// child's ExitState is still Running, so TryWait finds nothing reapable and nothing wakes the wait later). A blocking
-/// wait after the exit reply hits the same lost wakeup whenever it reaches the task list before the child's
-/// ExitNotify. <c>quick wakeup</c> reproduces it.</para>
+/// <para><b>Operation</b> (one cycle of one parent), as a fork/exit/wait loop does it on Linux: the parent calls fork()
+/// (the reply carries the child); then, at once and concurrently, the child calls exit(0) and the parent calls a
+/// blocking wait(-1), which parks in the task list until the child's exit_notify() wakes it and reaps the child. The
+/// cycle ends when both calls have returned. Each parent runs its cycles one after the other; the
+/// <see cref="Parents"/> parents run in parallel. One driver actor makes every call and checks every reply.
+/// <see cref="CycleMode"/> also has the variant measured before the lost-wakeup fix (wait(-1, WNOHANG) after the
+/// exit call returned, repeated while it returns 0) and fork with next_id (<see cref="ForkNextIdBenchmarks"/>).</para>
 /// <para>Target (issue): more than 100,000 cycles per second at depth 4 on this 2-core machine (Linux itself: about
 /// 7,000-9,000 fork+exit+wait per second here).</para>
 /// </remarks>
@@ -45,6 +42,10 @@ public class ForkExitReapBenchmarks
     private IActorRef _driver = null!;
     private TaskRecord[] _parents = [];
     private int _fixedTasks;
+
+    /// <summary>The modes GlobalSetup checks and warms up (the first is checked first); every mode a benchmark
+    /// measures must be in it.</summary>
+    public CycleMode[] WarmUpModes { get; set; } = [CycleMode.Blocking];
 
     /// <summary>Pid namespace levels a forked child gets a number in.</summary>
     [Params(1, 4, 32)]
@@ -79,17 +80,23 @@ public class ForkExitReapBenchmarks
 
         // Warm-up cycles that check every reply (the driver throws on a wrong one), then that the kernel is back to
         // its fixed tasks with no leaked numbers and all global invariants hold.
-        var cycles = RunCycles(Math.Max(256, 4 * Parents), check: true);
-        AssertBackToFixedTasks();
-        var last = _kernel.Context.View.Tasks!.Find(init.Pid.Ns, cycles.LastChildNr);
-        if (last is not null)
+        foreach (var mode in WarmUpModes)
         {
-            throw new InvalidOperationException($"reaped child {cycles.LastChildNr} is still in the task list: {last}");
+            var cycles = RunCycles(Math.Max(256, 4 * Parents), check: true, mode);
+            AssertBackToFixedTasks();
+            var last = _kernel.Context.View.Tasks!.Find(init.Pid.Ns, cycles.LastChildNr);
+            if (last is not null)
+            {
+                throw new InvalidOperationException($"{mode}: reaped child {cycles.LastChildNr} is still in the task list: {last}");
+            }
         }
         var warm = System.Diagnostics.Stopwatch.StartNew();
         while (warm.Elapsed < WarmUp)
         {
-            RunCycles(Ops, check: false);
+            foreach (var mode in WarmUpModes)
+            {
+                RunCycles(Ops, check: false, mode);
+            }
         }
         AssertBackToFixedTasks();
     }
@@ -98,13 +105,13 @@ public class ForkExitReapBenchmarks
     public void Cleanup() => _kernel.Dispose();
 
     [Benchmark(OperationsPerInvoke = Ops)]
-    public long Fork_exit_reap() => RunCycles(Ops, check: false).Cycles;
+    public long Fork_exit_reap() => RunCycles(Ops, check: false, CycleMode.Blocking).Cycles;
 
     /// <summary>Runs <paramref name="cycles"/> cycles over the parents and returns what the driver counted.</summary>
-    public CycleDriver.Result RunCycles(int cycles, bool check)
+    public CycleDriver.Result RunCycles(int cycles, bool check, CycleMode mode)
     {
         var done = new TaskCompletionSource<CycleDriver.Result>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _driver.Tell(new CycleDriver.Run(cycles, check, done));
+        _driver.Tell(new CycleDriver.Run(cycles, check, mode, done));
         var result = _kernel.Await(done.Task);
         if (result.Cycles != cycles)
         {
@@ -128,20 +135,39 @@ public class ForkExitReapBenchmarks
     #region actors
 
     /// <summary>Runs fork/exit/wait cycles on every parent until <c>Cycles</c> are done; completes <c>Done</c>.
-    /// Every call message is made once per parent and reused (the correlation id names the parent and the call).</summary>
+    /// Every call message is made once per parent (next_id writes: once per parent and id) and reused; the correlation
+    /// id names the parent and the call.</summary>
     public sealed class CycleDriver : UntypedActor
     {
+        /// <summary>The first id a next_id write asks for; parent p asks for <c>NextIdBase + p * NextIdSpan + k</c>,
+        /// k = 0 .. NextIdSpan - 1 in turn, at every level it names. Above the fixed tasks' numbers (below 300) and,
+        /// with 16 parents, below pid_max 32768. An id comes back after NextIdSpan cycles of its parent, long after
+        /// its child was reaped.</summary>
+        public const int NextIdBase = 1000;
+
+        /// <summary>How many ids each parent cycles through.</summary>
+        public const int NextIdSpan = 1000;
+
+        /// <summary>The file a next_id write goes to: the calling thread's slot (the 2008 series' v2).</summary>
+        public const string NextIdPath = "/proc/thread-self/next_id";
+
         private const int ForkCall = 0;
         private const int ExitCall = 1;
         private const int WaitCall = 2;
+        private const int WriteCall = 3;
 
         private readonly TaskRecord[] _parents;
         private readonly int _depth;
         private readonly TaskProtocol.Call[] _fork;
         private readonly TaskProtocol.Call[] _exit;
         private readonly TaskProtocol.Call[] _wait;
+        private readonly TaskProtocol.Call[] _waitNoHang;
+        private readonly TaskProtocol.Call[][] _writeAll;
+        private readonly TaskProtocol.Call[][] _writeInner;
         private readonly TaskRecord?[] _child;
         private readonly long[] _childNr;
+        private readonly int[] _pending;
+        private readonly int[] _nextK;
         private Run? _run;
         private int _started;
         private int _completed;
@@ -156,15 +182,34 @@ public class ForkExitReapBenchmarks
             _fork = new TaskProtocol.Call[n];
             _exit = new TaskProtocol.Call[n];
             _wait = new TaskProtocol.Call[n];
+            _waitNoHang = new TaskProtocol.Call[n];
+            _writeAll = new TaskProtocol.Call[n][];
+            _writeInner = new TaskProtocol.Call[n][];
             _child = new TaskRecord?[n];
             _childNr = new long[n];
+            _pending = new int[n];
+            _nextK = new int[n];
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
             for (var i = 0; i < n; i++)
             {
                 _fork[i] = new TaskProtocol.Call(Corr(i, ForkCall), new Calls.Fork());
                 _exit[i] = new TaskProtocol.Call(Corr(i, ExitCall), new Calls.Exit(0, false));
-                _wait[i] = new TaskProtocol.Call(Corr(i, WaitCall), new Calls.Wait(-1, true));
+                _wait[i] = new TaskProtocol.Call(Corr(i, WaitCall), new Calls.Wait(-1, false));
+                _waitNoHang[i] = new TaskProtocol.Call(Corr(i, WaitCall), new Calls.Wait(-1, true));
+                _writeAll[i] = new TaskProtocol.Call[NextIdSpan];
+                _writeInner[i] = new TaskProtocol.Call[NextIdSpan];
+                for (var k = 0; k < NextIdSpan; k++)
+                {
+                    var x = NextId(i, k).ToString(inv);
+                    var all = depth == 1 ? $"LONG {x}" : $"LONG{depth}" + string.Concat(Enumerable.Repeat(" " + x, depth));
+                    _writeAll[i][k] = new TaskProtocol.Call(Corr(i, WriteCall), new Calls.Write(NextIdPath, all));
+                    _writeInner[i][k] = new TaskProtocol.Call(Corr(i, WriteCall), new Calls.Write(NextIdPath, $"LONG {x}"));
+                }
             }
         }
+
+        /// <summary>The id parent <paramref name="p"/> asks for in its <paramref name="k"/>-th next_id cycle.</summary>
+        public static int NextId(int p, int k) => NextIdBase + (p * NextIdSpan) + k;
 
         protected override void OnReceive(object message)
         {
@@ -203,26 +248,36 @@ public class ForkExitReapBenchmarks
         private void StartCycle(int p)
         {
             _started++;
-            _parents[p].Actor.Tell(_fork[p], Self);
+            switch (_run!.Mode.NextId)
+            {
+                case NextIdForm.AllLevels:
+                    _parents[p].Actor.Tell(_writeAll[p][_nextK[p]], Self);
+                    break;
+                case NextIdForm.Innermost:
+                    _parents[p].Actor.Tell(_writeInner[p][_nextK[p]], Self);
+                    break;
+                default:
+                    _parents[p].Actor.Tell(_fork[p], Self);
+                    break;
+            }
         }
 
         private void OnResult(SyscallResult r)
         {
             var p = (int)(r.Corr >> 2);
+            var mode = _run!.Mode;
             switch ((int)(r.Corr & 3))
             {
-                case ForkCall:
-                    var child = r.NewTask;
-                    if (r.Errno != Errno.None || r.Dead || child is null || r.Value <= 0 ||
-                        (_run!.Check && (child.Pid.Level + 1 != _depth || r.Value != child.Pid.Numbers[^1].Nr ||
-                            !ReferenceEquals(child.Group.RealParent, _parents[p]))))
+                case WriteCall:
+                    if (r.Errno != Errno.None || r.Dead || r.Value != 0)
                     {
-                        Fail($"fork by {_parents[p]} returned {r}");
+                        Fail($"next_id write by {_parents[p]} returned {r}");
                         return;
                     }
-                    _child[p] = child;
-                    _childNr[p] = r.Value;
-                    child.Actor.Tell(_exit[p], Self);
+                    _parents[p].Actor.Tell(_fork[p], Self);
+                    break;
+                case ForkCall:
+                    OnForked(p, r, mode);
                     break;
                 case ExitCall:
                     if (r.Errno != Errno.None || r.Dead || r.Value != 0)
@@ -230,12 +285,19 @@ public class ForkExitReapBenchmarks
                         Fail($"exit by {_child[p]} returned {r}");
                         return;
                     }
-                    _parents[p].Actor.Tell(_wait[p], Self);
+                    if (mode.NoHangAfterExit)
+                    {
+                        _parents[p].Actor.Tell(_waitNoHang[p], Self);
+                    }
+                    else if (--_pending[p] == 0)
+                    {
+                        CycleDone(p);
+                    }
                     break;
-                case WaitCall when r.Errno == Errno.None && !r.Dead && r.Value == 0:
+                case WaitCall when mode.NoHangAfterExit && r.Errno == Errno.None && !r.Dead && r.Value == 0:
                     // WNOHANG: the child's exit_notify() has not run yet (its exit call replies first); ask again.
                     _retries++;
-                    _parents[p].Actor.Tell(_wait[p], Self);
+                    _parents[p].Actor.Tell(_waitNoHang[p], Self);
                     break;
                 case WaitCall:
                     // wait(-1) returns the reaped child's number in the parent's namespace: the one fork returned.
@@ -244,11 +306,50 @@ public class ForkExitReapBenchmarks
                         Fail($"wait by {_parents[p]} returned {r}, expected child {_childNr[p]}");
                         return;
                     }
-                    CycleDone(p);
+                    if (mode.NoHangAfterExit || --_pending[p] == 0)
+                    {
+                        CycleDone(p);
+                    }
                     break;
                 default:
                     Unhandled(r);
                     break;
+            }
+        }
+
+        private void OnForked(int p, SyscallResult r, CycleMode mode)
+        {
+            var child = r.NewTask;
+            if (r.Errno != Errno.None || r.Dead || child is null || r.Value <= 0 ||
+                (_run!.Check && (child.Pid.Level + 1 != _depth || r.Value != child.Pid.Numbers[^1].Nr ||
+                    !ReferenceEquals(child.Group.RealParent, _parents[p]))))
+            {
+                Fail($"fork by {_parents[p]} returned {r}");
+                return;
+            }
+            if (mode.NextId != NextIdForm.None)
+            {
+                // The child got the id asked for: always checked at the innermost level (the number fork returns);
+                // with Check, at every level next_id named.
+                var x = NextId(p, _nextK[p]);
+                var levels = mode.NextId == NextIdForm.AllLevels && _run.Check ? _depth : 1;
+                for (var l = 0; l < levels; l++)
+                {
+                    if ((l == 0 ? r.Value : child.Pid.Numbers[^(l + 1)].Nr) != x)
+                    {
+                        Fail($"fork after next_id {x} by {_parents[p]} made {child} (fork returned {r.Value})");
+                        return;
+                    }
+                }
+                _nextK[p] = (_nextK[p] + 1) % NextIdSpan;
+            }
+            _child[p] = child;
+            _childNr[p] = r.Value;
+            child.Actor.Tell(_exit[p], Self);
+            if (!mode.NoHangAfterExit)
+            {
+                _pending[p] = 2;
+                _parents[p].Actor.Tell(_wait[p], Self);
             }
         }
 
@@ -270,8 +371,8 @@ public class ForkExitReapBenchmarks
         private void Fail(string what) =>
             _run!.Done.TrySetException(new InvalidOperationException($"fork/exit/reap cycle failed: {what}"));
 
-        /// <summary>Do <c>Cycles</c> cycles; with <c>Check</c>, also check each child's pid and parent.</summary>
-        public sealed record Run(int Cycles, bool Check, TaskCompletionSource<Result> Done);
+        /// <summary>Do <c>Cycles</c> cycles in <c>Mode</c>; with <c>Check</c>, also check each child's pid and parent.</summary>
+        public sealed record Run(int Cycles, bool Check, CycleMode Mode, TaskCompletionSource<Result> Done);
 
         /// <summary>Cycles completed, the number (in its parent's namespace) of the last child reaped, and how many
         /// WNOHANG waits found the child not yet a zombie and were repeated.</summary>
@@ -279,4 +380,37 @@ public class ForkExitReapBenchmarks
     }
 
     #endregion
+}
+
+/// <summary>Which ids a cycle's fork asks for with next_id, written just before the fork.</summary>
+public enum NextIdForm
+{
+    /// <summary>No next_id: cyclic allocation at every level.</summary>
+    None,
+
+    /// <summary><c>LONG X</c>: X at the innermost level only, cyclic allocation at the outer ones.</summary>
+    Innermost,
+
+    /// <summary><c>LONG&lt;depth&gt; X ... X</c>: X at every level.</summary>
+    AllLevels,
+}
+
+/// <summary>How a fork/exit/reap cycle is made.</summary>
+/// <param name="NoHangAfterExit">False: the parent's blocking wait(-1) is sent with the child's exit, at once after
+/// the fork returned. True: wait(-1, WNOHANG) after the exit returned, repeated while it returns 0 (the loop measured
+/// before the lost-wakeup fix).</param>
+/// <param name="NextId">Whether and how the parent writes next_id before each fork.</param>
+public sealed record CycleMode(bool NoHangAfterExit, NextIdForm NextId)
+{
+    /// <summary>fork; exit and blocking wait at once.</summary>
+    public static readonly CycleMode Blocking = new(false, NextIdForm.None);
+
+    /// <summary>fork; exit; then wait(-1, WNOHANG) until it reaps.</summary>
+    public static readonly CycleMode NoHang = new(true, NextIdForm.None);
+
+    /// <summary>next_id at every level; fork; exit and blocking wait at once.</summary>
+    public static readonly CycleMode NextIdAllLevels = new(false, NextIdForm.AllLevels);
+
+    /// <summary>next_id at the innermost level; fork; exit and blocking wait at once.</summary>
+    public static readonly CycleMode NextIdInnermost = new(false, NextIdForm.Innermost);
 }

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Actors.Kernel;
+using Actors.Kernel.Specifications;
+using Actors.Scenarios;
+using Actors.Scheduling;
+using Akka.Configuration;
+
+namespace Actors.Benchmarks.Infrastructure;
+
+/// <summary><c>quick explore [file] [iterations] [seed]</c>: explorer schedules per second, and where a schedule's time goes.</summary>
+/// <remarks>
+/// Part 1 runs what <c>actors explore FILE --strategy random --iterations N --seed S</c> runs (<see cref="Explorer"/>,
+/// a fresh kernel per schedule, the CLI's configuration) and reports schedules per second. Part 2 runs a sample of the
+/// same schedules (same seed, same iterations) through <see cref="ScenarioExecution"/> directly, to count the
+/// controlled steps per schedule (all of them, and those inside parallel blocks, which a violation report lists) and
+/// to time each phase: new kernel (boot to quiescence), the scenario's steps, teardown; then times the invariant checks
+/// the explorer runs after every controlled step and at every quiescence. Target (issue 4): 20,000 schedules per second.
+/// </remarks>
+public static class ExploreRun
+{
+    /// <summary>The CLI's profile (hocon/run.conf) minus the dispatcher line, which <see cref="ModelRunner"/> sets.</summary>
+    public const string Hocon = """
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          log-dead-letters = off
+          log-dead-letters-during-shutdown = off
+        }
+        """;
+
+    public static int Run(string file, int iterations, ulong seed)
+    {
+        var scenario = ScenarioParser.ParseFile(file);
+        var config = ConfigurationFactory.ParseString(Hocon).WithFallback(KernelConfig.Default());
+        using var runner = new ModelRunner(config);
+        var options = new ExploreOptions("random", iterations, seed);
+
+        // Part 1: the explorer as the CLI runs it (twice: the first run includes the JIT's warm-up).
+        for (var run = 1; run <= 2; run++)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            var gen0 = GC.CollectionCount(0);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var tick = Stopwatch.StartNew();
+            var last = 0;
+            var result = new Explorer(runner).Explore(scenario, options, (n, _) =>
+            {
+                if (tick.Elapsed.TotalSeconds >= 1)
+                {
+                    Console.WriteLine($"  {(n - last) / tick.Elapsed.TotalSeconds,8:N0} schedules/s");
+                    last = n;
+                    tick.Restart();
+                }
+            });
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            Console.WriteLine($"run {run}: {result.Summary}: {result.Schedules / result.Elapsed.TotalSeconds:N0} schedules/s; " +
+                              $"{(GC.GetTotalAllocatedBytes() - allocated) / (double)result.Schedules / 1024:N0} KB allocated per schedule, " +
+                              $"{GC.CollectionCount(0) - gen0} gen0 GCs; CPU {cpu.TotalMicroseconds / result.Schedules:N0} core-us per schedule " +
+                              $"({cpu / result.Elapsed:F2} cores busy)");
+            if (result.Violations.Count > 0)
+            {
+                Console.WriteLine($"violation: {result.Violations[0].What}");
+                return 1;
+            }
+        }
+
+        // Part 2: the same schedules, phase by phase.
+        var sample = Math.Min(iterations, 5000);
+        var strategy = new RandomStrategy(seed);
+        long steps = 0, blockSteps = 0;
+        int minBlock = int.MaxValue, maxBlock = 0;
+        var boot = TimeSpan.Zero;
+        var body = TimeSpan.Zero;
+        var teardown = TimeSpan.Zero;
+        var clock = new Stopwatch();
+        ScenarioExecution? lastExecution = null;
+        var gcs = GC.CollectionCount(0);
+        using var dynamicMethods = new DynamicMethodCounter();
+        dynamicMethods.Start();
+        for (var i = 0; i < sample; i++)
+        {
+            strategy.PrepareIteration(i);
+            clock.Restart();
+            var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings);
+            boot += clock.Elapsed;
+            clock.Restart();
+            if (!execution.RunExplored(strategy, options.MaxSteps))
+            {
+                throw new InvalidOperationException($"schedule {i} hit the step bound");
+            }
+            body += clock.Elapsed;
+            steps += execution.Schedule.Count;
+            blockSteps += execution.BlockSchedule.Count;
+            minBlock = Math.Min(minBlock, execution.BlockSchedule.Count);
+            maxBlock = Math.Max(maxBlock, execution.BlockSchedule.Count);
+            if (i == sample - 1)
+            {
+                lastExecution = execution; // keep the last kernel to time the invariant checks on it
+                break;
+            }
+            clock.Restart();
+            execution.Dispose();
+            teardown += clock.Elapsed;
+        }
+        dynamicMethods.Stop();
+        gcs = GC.CollectionCount(0) - gcs;
+        var total = boot + body + teardown;
+        var n = (double)sample;
+        Console.WriteLine($"{sample:N0} schedules phase by phase: {n / total.TotalSeconds:N0} schedules/s; per schedule " +
+                          $"{total.TotalMicroseconds / n:F0} us = new kernel {boot.TotalMicroseconds / n:F0} us + steps " +
+                          $"{body.TotalMicroseconds / n:F0} us + teardown {teardown.TotalMicroseconds / (n - 1):F0} us");
+        Console.WriteLine($"controlled steps per schedule: {steps / n:F1} in all (boot included), {blockSteps / n:F1} inside " +
+                          $"the parallel block (min {minBlock}, max {maxBlock}); {total.TotalMicroseconds / steps * 1000:F0} ns per step; " +
+                          $"{dynamicMethods.Count / n:F1} dynamic methods compiled per schedule; {gcs} gen0 GCs");
+
+        // The checks run after every controlled step (CheckStep) and at every quiescence (CheckQuiescent).
+        var view = lastExecution!.Context.View;
+        const int reps = 20_000;
+        clock.Restart();
+        for (var i = 0; i < reps; i++)
+        {
+            KernelInvariants.CheckStep(view);
+        }
+        var step = clock.Elapsed.TotalMicroseconds / reps;
+        clock.Restart();
+        for (var i = 0; i < reps; i++)
+        {
+            KernelInvariants.CheckQuiescent(view);
+        }
+        var quiescent = clock.Elapsed.TotalMicroseconds / reps;
+        Console.WriteLine($"invariant checks on the final kernel: CheckStep {step:F2} us, CheckQuiescent {quiescent:F2} us " +
+                          $"(x {steps / n:F0} steps = {step * steps / n:F0} us per schedule for CheckStep)");
+        lastExecution.Dispose();
+        return 0;
+    }
+}
