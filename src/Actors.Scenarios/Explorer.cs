@@ -41,11 +41,26 @@ public sealed record ExploreOptions(
 public sealed record Violation(int Iteration, string Strategy, string What, IReadOnlyList<string> Transcript, IReadOnlyList<TraceStep> Steps);
 
 /// <summary>The outcome of an exploration.</summary>
+/// <param name="Schedules">Schedules run.</param>
+/// <param name="Violations">The first <see cref="Explorer.KeptViolations"/> violating schedules (all of them are counted
+/// in <see cref="ViolationCount"/>).</param>
+/// <param name="Exhausted">DFS explored every schedule (up to equivalence).</param>
+/// <param name="CutAtStepBound">Schedules cut short by the step bound.</param>
+/// <param name="Elapsed">Wall-clock time.</param>
 public sealed record ExploreResult(int Schedules, IReadOnlyList<Violation> Violations, bool Exhausted, int CutAtStepBound, TimeSpan Elapsed)
 {
+    private readonly int? _violationCount;
+
+    /// <summary>How many explored schedules violated something.</summary>
+    public int ViolationCount
+    {
+        get => _violationCount ?? Violations.Count;
+        init => _violationCount = value;
+    }
+
     /// <summary>The contract's last stdout line: <c>explored N schedules, V violations[, exhausted], T s</c>.</summary>
     public string Summary =>
-        $"explored {Schedules} schedules, {Violations.Count} violations{(Exhausted ? ", exhausted" : "")}" +
+        $"explored {Schedules} schedules, {ViolationCount} violations{(Exhausted ? ", exhausted" : "")}" +
         $"{(CutAtStepBound > 0 ? $", {CutAtStepBound} cut at the step bound" : "")}, {Elapsed.TotalSeconds:0.0} s";
 }
 
@@ -55,13 +70,17 @@ public sealed record ExploreResult(int Schedules, IReadOnlyList<Violation> Viola
 /// <see cref="ExploreResult"/>; see also <c>ExplorationAssert</c>.</remarks>
 public sealed class Explorer(ModelRunner runner)
 {
+    /// <summary>How many violations an exploration keeps in full (with <c>--keep-going</c> the rest are only counted:
+    /// an exhaustive search of a racy scenario can violate in millions of schedules).</summary>
+    public const int KeptViolations = 100;
+
     /// <summary>Explores <paramref name="scenario"/>; calls <paramref name="progress"/> after each schedule.</summary>
     public ExploreResult Explore(Scenario scenario, ExploreOptions options, Action<int, int>? progress = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var strategy = new PerSchedule(options.CreateStrategy());
         var violations = new List<Violation>();
-        int schedules = 0, cut = 0;
+        int schedules = 0, cut = 0, violationCount = 0;
         var exhausted = false;
         for (var i = 0; i < options.Iterations; i++)
         {
@@ -79,19 +98,23 @@ public sealed class Explorer(ModelRunner runner)
             }
             if (violation is not null)
             {
-                violations.Add(violation);
+                violationCount++;
+                if (violations.Count < KeptViolations)
+                {
+                    violations.Add(violation);
+                }
                 if (!options.KeepGoing)
                 {
                     break;
                 }
             }
-            progress?.Invoke(schedules, violations.Count);
+            progress?.Invoke(schedules, violationCount);
         }
         if (strategy.Inner is DfsStrategy { Exhausted: true } or DporStrategy { Exhausted: true })
         {
             exhausted = true;
         }
-        return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed);
+        return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed) { ViolationCount = violationCount };
     }
 
     /// <summary>Re-executes one recorded schedule exactly (by actor labels and messages); throws
