@@ -1,4 +1,4 @@
-namespace Actors.Scenarios.Tests;
+namespace Actors.Tests;
 
 /// <summary>Locates the repository (the directory holding Actors.sln) from the test binaries.</summary>
 internal static class RepoPaths
