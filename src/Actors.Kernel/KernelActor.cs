@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Actors.Kernel.Cgroups;
 using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Actors.Kernel.Tasks;
@@ -37,6 +38,11 @@ public sealed class KernelActor : ReceiveActor
         ipc.Actor = Context.ActorOf(IpcNamespaceActor.Props(ctx, ipc), $"ipc{ipc.Id}");
         var proxy = new NsProxy(root, ipc, utsNs: 0, mntNs: 0, netNs: 0);
         var adopt = new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify);
+        if (settings.Cgroup.Enabled)
+        {
+            // The cgroup core boots with init in the scenario's cgroup of every hierarchy.
+            ctx.View.CgroupCoreActor = Context.ActorOf(CgroupCoreActor.Props(ctx, adopt.TaskId, initPid), "cgroups");
+        }
         Receive<PidNsProtocol.ChildCreated>(_ => tasks.Tell(adopt));
         Receive<KernelProtocol.CreateIpcNamespace>(m =>
         {

@@ -37,6 +37,9 @@ public sealed record KernelSettings
     /// <summary>Limits of every IPC namespace (msgmni, semmni, ...).</summary>
     public IpcLimits IpcLimits { get; init; } = IpcLimits.Default;
 
+    /// <summary>Cgroup hierarchies and controllers (<c>actors.cgroup</c>).</summary>
+    public CgroupSettings Cgroup { get; init; } = CgroupSettings.Off;
+
     /// <summary>Reads <c>actors.kernel</c> from <paramref name="config"/> (which should fall back to <see cref="KernelConfig.Default"/>).</summary>
     public static KernelSettings From(Config config)
     {
@@ -61,7 +64,8 @@ public sealed record KernelSettings
             {
                 "none" => ModelBreak.None,
                 "free-pid-at-exit" => ModelBreak.FreePidAtExit,
-                var other => throw new ArgumentException($"actors.kernel.testing.break must be none or free-pid-at-exit, not '{other}'"),
+                "cgroup-fork-unlocked" => ModelBreak.CgroupForkUnlocked,
+                var other => throw new ArgumentException($"actors.kernel.testing.break must be none, free-pid-at-exit or cgroup-fork-unlocked, not '{other}'"),
             },
             IpcLimits = IpcLimits.Default with
             {
@@ -69,6 +73,7 @@ public sealed record KernelSettings
                 Semmni = k.GetInt("ipc.semmni"),
                 Shmmni = k.GetInt("ipc.shmmni"),
             },
+            Cgroup = CgroupSettings.From(config),
         };
     }
 }
@@ -89,4 +94,43 @@ public enum ModelBreak
     /// <summary>A task's pid numbers are freed when it exits instead of when it is reaped (a zombie then holds numbers
     /// that another fork can take).</summary>
     FreePidAtExit,
+    /// <summary>Forks do not take cgroup_threadgroup_rwsem: a fork racing a migration of its parent is charged where the
+    /// parent was and joins where the parent is now.</summary>
+    CgroupForkUnlocked,
+}
+
+/// <summary>The cgroup part of the configuration (<c>actors.cgroup</c>).</summary>
+public sealed record CgroupSettings(
+    bool Enabled, IReadOnlyList<string> V1, IReadOnlyList<string> V2, string ReleaseAgent, IReadOnlyList<Cgroups.CgroupSubsystem> Subsystems)
+{
+    /// <summary>No cgroups at all: forks and exits never involve the cgroup core.</summary>
+    public static readonly CgroupSettings Off = new(false, [], [], "", []);
+
+    /// <summary>Reads <c>actors.cgroup</c>: <c>enabled</c>, <c>v1</c>, <c>v2</c>, <c>release-agent</c> and the
+    /// configured controllers under <c>subsystems</c> (pids is built in).</summary>
+    public static CgroupSettings From(Config config)
+    {
+        var c = config.GetConfig("actors.cgroup");
+        if (c is null || !c.GetBoolean("enabled", false))
+        {
+            return Off;
+        }
+        var subsystems = new List<Cgroups.CgroupSubsystem> { Cgroups.PidsSubsystem.Instance };
+        if (c.GetConfig("subsystems") is { } subs)
+        {
+            foreach (var name in subs.Root.GetObject().Items.Keys.Order(StringComparer.Ordinal))
+            {
+                if (name == "pids")
+                {
+                    throw new ArgumentException("actors.cgroup.subsystems: pids is built in");
+                }
+                subsystems.Add(Cgroups.ConfiguredSubsystem.From(name, subs.GetConfig(name)));
+            }
+        }
+        return new CgroupSettings(true, [.. c.GetStringList("v1")], [.. c.GetStringList("v2")], c.GetString("release-agent", ""), subsystems);
+    }
+
+    /// <summary>A list setting as a scenario's <c>config</c> writes it: names separated by commas.</summary>
+    public static IReadOnlyList<string> ParseList(string value) =>
+        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

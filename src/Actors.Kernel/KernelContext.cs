@@ -86,6 +86,30 @@ public sealed class KernelView
     /// <summary>The task list's actor (observers use it to interrupt a blocked wait).</summary>
     public IActorRef TaskListActor { get; internal set; } = ActorRefs.Nobody;
 
+    /// <summary>The cgroup core (null when cgroups are off).</summary>
+    public Cgroups.CgroupCore? Cgroups { get; internal set; }
+
+    /// <summary>The cgroup core's actor (Nobody when cgroups are off).</summary>
+    public IActorRef CgroupCoreActor { get; internal set; } = ActorRefs.Nobody;
+
+    /// <summary>The css states of the cgroup with id <paramref name="cgroupId"/> (null when it has no actor).</summary>
+    public IReadOnlyDictionary<string, Cgroups.Css>? CssOf(int cgroupId)
+    {
+        lock (_lock) { return _css.GetValueOrDefault(cgroupId); }
+    }
+
+    internal void Register(int cgroupId, IReadOnlyDictionary<string, Cgroups.Css> css)
+    {
+        lock (_lock) { _css[cgroupId] = css; }
+    }
+
+    internal void UnregisterCgroup(int cgroupId)
+    {
+        lock (_lock) { _css.Remove(cgroupId); }
+    }
+
+    private readonly SortedDictionary<int, IReadOnlyDictionary<string, Cgroups.Css>> _css = [];
+
     /// <summary>The initial namespace.</summary>
     public NsHandle? RootNs { get; internal set; }
 

@@ -12,7 +12,11 @@ public static class ScenarioChecker
         ["pid_max"] = new("actors.kernel.pid-max", ModelOnly: false, ConfigKey.Integer),
         ["msgmni"] = new("actors.kernel.ipc.msgmni", ModelOnly: false, ConfigKey.Integer),
         ["next_id_scope"] = new("actors.kernel.next-id-scope", ModelOnly: true, v => v is "thread" or "process" ? null : "must be thread or process"),
-        ["break"] = new("actors.kernel.testing.break", ModelOnly: true, v => v is "none" or "free-pid-at-exit" ? null : "must be none or free-pid-at-exit"),
+        ["break"] = new("actors.kernel.testing.break", ModelOnly: true,
+            v => v is "none" or "free-pid-at-exit" or "cgroup-fork-unlocked" ? null : "must be none, free-pid-at-exit or cgroup-fork-unlocked"),
+        ["cgroup_v1"] = new("actors.cgroup.v1", ModelOnly: true, ConfigKey.NameList),
+        ["cgroup_v2"] = new("actors.cgroup.v2", ModelOnly: true, ConfigKey.NameList),
+        ["release_agent"] = new("actors.cgroup.release-agent", ModelOnly: true, v => v.StartsWith('/') ? null : "must be an absolute path"),
     };
 
     /// <summary>The calls the model knows and their argument shapes (for messages).</summary>
@@ -38,6 +42,8 @@ public static class ScenarioChecker
         ["msgctl"] = "msgctl ID IPC_RMID",
         ["semctl"] = "semctl ID IPC_RMID",
         ["shmctl"] = "shmctl ID IPC_RMID",
+        ["mkdir"] = "mkdir /sys/fs/cgroup/HIER/PATH",
+        ["rmdir"] = "rmdir /sys/fs/cgroup/HIER/PATH",
     };
 
     public static bool IsErrnoName(string s) =>
@@ -221,6 +227,14 @@ public static class ScenarioChecker
                 Count(2, 2);
                 StepBinder.PathOf(a[0]);
                 break;
+            case "mkdir" or "rmdir":
+                Count(1, 1);
+                if (!StepBinder.PathOf(a[0]).StartsWith(Kernel.Cgroups.CgroupPath.Prefix, StringComparison.Ordinal)
+                    || Kernel.Cgroups.CgroupPath.Parse(StepBinder.PathOf(a[0])) is null)
+                {
+                    throw new FormatException("PATH must be a cgroup directory, /sys/fs/cgroup/HIER/...");
+                }
+                break;
             case "msgget":
                 Count(2, 2);
                 StepBinder.IpcKeyOf(a[0]);
@@ -251,4 +265,9 @@ public sealed record ConfigKey(string Path, bool ModelOnly, Func<string, string?
     public static string? Integer(string v) =>
         long.TryParse(v, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
             ? null : "needs an integer value";
+
+    /// <summary>Controller names separated by commas (possibly none).</summary>
+    public static string? NameList(string v) =>
+        Kernel.CgroupSettings.ParseList(v).All(n => n.Length > 0 && n.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+            ? null : "needs controller names separated by commas";
 }

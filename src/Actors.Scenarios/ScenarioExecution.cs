@@ -270,11 +270,51 @@ public sealed class ScenarioExecution : IDisposable
                     settings = settings with { NextIdScope = c.Value == "process" ? NextIdScope.Process : NextIdScope.Thread };
                     break;
                 case "break":
-                    settings = settings with { Break = c.Value == "free-pid-at-exit" ? ModelBreak.FreePidAtExit : ModelBreak.None };
+                    settings = settings with
+                    {
+                        Break = c.Value switch
+                        {
+                            "free-pid-at-exit" => ModelBreak.FreePidAtExit,
+                            "cgroup-fork-unlocked" => ModelBreak.CgroupForkUnlocked,
+                            _ => ModelBreak.None,
+                        },
+                    };
+                    break;
+                case "cgroup_v1" or "cgroup_v2" or "release_agent":
+                    settings = settings with { Cgroup = CgroupConfig(scenario, c, settings.Cgroup) };
+                    var cg = settings.Cgroup;
+                    if (cg.V1.Distinct(StringComparer.Ordinal).Count() != cg.V1.Count)
+                    {
+                        throw new ScenarioException(scenario.File, c.Line, "cgroup_v1: a controller can be bound to one hierarchy only");
+                    }
+                    if (cg.V2.FirstOrDefault(cg.V1.Contains) is { } taken)
+                    {
+                        throw new ScenarioException(scenario.File, c.Line, $"cgroup_v2: {taken} is bound to a v1 hierarchy (leave it out of cgroup_v1)");
+                    }
                     break;
             }
         }
         return settings;
+    }
+
+    private static CgroupSettings CgroupConfig(Scenario scenario, ConfigEntry c, CgroupSettings cg)
+    {
+        if (!cg.Enabled)
+        {
+            throw new ScenarioException(scenario.File, c.Line, $"{c.Key}: cgroups are off in this configuration (actors.cgroup.enabled)");
+        }
+        var known = cg.Subsystems.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var list = CgroupSettings.ParseList(c.Value);
+        if (c.Key != "release_agent" && list.FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+        {
+            throw new ScenarioException(scenario.File, c.Line, $"{c.Key}: no controller '{unknown}' (known: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
+        }
+        return c.Key switch
+        {
+            "cgroup_v1" => cg with { V1 = list },
+            "cgroup_v2" => cg with { V2 = list },
+            _ => cg with { ReleaseAgent = c.Value },
+        };
     }
 
     private sealed record Issued(Step Step, TaskRecord Task, Syscall Call);

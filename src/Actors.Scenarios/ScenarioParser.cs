@@ -268,11 +268,11 @@ public static class ScenarioParser
                     var d = text[i];
                     if (d == '\\')
                     {
-                        if (i + 1 >= text.Length || (text[i + 1] != '"' && text[i + 1] != '\\'))
+                        if (i + 1 >= text.Length || text[i + 1] is not ('"' or '\\' or 'n' or 't'))
                         {
-                            throw new ScenarioException(file, line, "in a quoted string only \\\" and \\\\ are escapes");
+                            throw new ScenarioException(file, line, "in a quoted string only \\\", \\\\, \\n and \\t are escapes");
                         }
-                        sb.Append(text[i + 1]);
+                        sb.Append(text[i + 1] switch { 'n' => '\n', 't' => '\t', var e => e });
                         i += 2;
                         continue;
                     }

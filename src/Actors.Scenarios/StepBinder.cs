@@ -38,6 +38,8 @@ public static partial class StepBinder
             "prctl" => new Calls.SetChildSubreaper(IntOf(a[1], "value")),
             "read" => new Calls.Read(Substitute(PathOf(a[0]), pidOf)),
             "write" => new Calls.Write(Substitute(PathOf(a[0]), pidOf), ValueOf(a[1], pidOf)),
+            "mkdir" => new Calls.Mkdir(Substitute(PathOf(a[0]), pidOf)),
+            "rmdir" => new Calls.Rmdir(Substitute(PathOf(a[0]), pidOf)),
             "msgget" => new Calls.IpcGet(IpcType.Msg, IpcKeyOf(a[0]), IpcFlagsOf(a[1]), 0),
             "semget" => new Calls.IpcGet(IpcType.Sem, IpcKeyOf(a[0]), IpcFlagsOf(a[2]), IntOf(a[1], "NSEMS")),
             "shmget" => new Calls.IpcGet(IpcType.Shm, IpcKeyOf(a[0]), IpcFlagsOf(a[2]), IntOf(a[1], "SIZE")),

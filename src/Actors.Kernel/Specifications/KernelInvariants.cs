@@ -43,6 +43,17 @@ public static class KernelInvariants
             }
         }
         view.Tasks?.CheckInvariants();
+        if (view.Cgroups is { } cgroups)
+        {
+            cgroups.CheckInvariants();
+            foreach (var cg in cgroups.AllCgroups())
+            {
+                foreach (var css in view.CssOf(cg.Id)?.Values ?? [])
+                {
+                    css.CheckInvariants();
+                }
+            }
+        }
     }
 
     /// <summary>Invariants that hold when the kernel is quiescent: <see cref="CheckStep"/> plus no leaked numbers.</summary>
@@ -67,6 +78,10 @@ public static class KernelInvariants
         if (tasks is null)
         {
             return;
+        }
+        if (view.Cgroups is { } cgroups)
+        {
+            CheckCgroupsQuiescent(view, cgroups, tasks);
         }
         var held = new HashSet<(int Ns, int Nr)>();
         foreach (var t in tasks.Tasks.Values)
@@ -95,6 +110,35 @@ public static class KernelInvariants
         if (taken != held.Count)
         {
             throw new InvariantViolationException($"tasks hold {held.Count} numbers but the pid maps have {taken} taken");
+        }
+    }
+
+    /// <summary>At quiescence: no fork holds or waits for the cgroup locks; the core knows exactly the task list's tasks;
+    /// every charging css (pids) holds one charge per unreleased task at or below its cgroup (a fork is charged where it
+    /// is linked, a migration moved its charge, a reap uncharged it).</summary>
+    private static void CheckCgroupsQuiescent(KernelView view, Cgroups.CgroupCore cgroups, Tasks.TaskList tasks)
+    {
+        if (cgroups.Readers != 0 || cgroups.Deferred != 0)
+        {
+            throw new InvariantViolationException($"cgroup locks at quiescence: {cgroups.Readers} fork(s) hold the rwsem, {cgroups.Deferred} request(s) wait");
+        }
+        var known = cgroups.TaskIds.ToList();
+        var listed = tasks.Tasks.Keys.Order().ToList();
+        if (!known.SequenceEqual(listed))
+        {
+            throw new InvariantViolationException(
+                $"the cgroup core knows tasks [{string.Join(' ', known)}] but the task list has [{string.Join(' ', listed)}]");
+        }
+        foreach (var cg in cgroups.AllCgroups())
+        {
+            var below = Cgroups.CgroupCore.TasksBelow(cg);
+            foreach (var (name, css) in view.CssOf(cg.Id) ?? new Dictionary<string, Cgroups.Css>())
+            {
+                if (cg.Hierarchy.Subsystems.First(s => s.Name == name).ChargesTasks && css.Charged != below)
+                {
+                    throw new InvariantViolationException($"cgroup {cg}: {name} charges {css.Charged} task(s) but {below} are linked at or below it");
+                }
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Actors.Kernel.Cgroups;
 using Actors.Kernel.Ipc;
 using Actors.Kernel.Pid;
 using Akka.Actor;
@@ -211,7 +212,31 @@ public sealed partial class TaskActor
             ReleaseThenFail(op, 0, m.Errno);
             return;
         }
+        if (_ctx.Settings.Cgroup.Enabled)
+        {
+            // cgroup_can_fork(): the rwsem for read, the css_set, the pids charge (PROTOCOLS.md, "cgroups").
+            _ctx.View.CgroupCoreActor.Tell(new CgroupProtocol.CanFork(_call!.Seq, _record.Id, Self));
+            return;
+        }
+        Attach(op);
+    }
+
+    private void Attach(CloneOp op) =>
         _taskList.Tell(new TaskListProtocol.Attach(_call!.Seq, _record.Id, op.Pid!, op.Flags, op.ChildProxy!));
+
+    private void HandleForkAdmitted(CgroupProtocol.ForkAdmitted m)
+    {
+        var op = Current(m.Corr).CloneState!;
+        if (m.Errno != Errno.None)
+        {
+            // Refused by a controller (pids: EAGAIN); the levels are reverted, the rwsem goes, then the numbers (a new
+            // namespace whose first pid this was dies: later forks into it fail ENOMEM).
+            _ctx.View.CgroupCoreActor.Tell(new CgroupProtocol.CancelFork(m.Ticket, Uncharge: false));
+            ReleaseThenFail(op, 0, m.Errno);
+            return;
+        }
+        op.Ticket = m.Ticket;
+        Attach(op);
     }
 
     private void HandleAttached(TaskListProtocol.Attached m)
@@ -219,8 +244,17 @@ public sealed partial class TaskActor
         var op = Current(m.Corr).CloneState!;
         if (m.Errno != Errno.None)
         {
+            if (op.Ticket is { } ticket)
+            {
+                _ctx.View.CgroupCoreActor.Tell(new CgroupProtocol.CancelFork(ticket, Uncharge: true));
+            }
             ReleaseThenFail(op, 0, m.Errno);
             return;
+        }
+        if (op.Ticket is { } t)
+        {
+            var leader = m.Child!.Group.Leader;
+            _ctx.View.CgroupCoreActor.Tell(new CgroupProtocol.PostFork(t, m.Child.Id, m.Child.Pid, leader.Id, leader.Pid));
         }
         // fork returns the child's number in the parent's active namespace (pid_vnr()).
         Finish(SyscallResult.Ok(0, op.Pid!.NrIn(_pid.Ns)) with { NewTask = m.Child });
@@ -273,5 +307,6 @@ public sealed partial class TaskActor
         public UPid[]? Numbers { get; set; }
         public int Level { get; set; }
         public Pid.Pid? Pid { get; set; }
+        public ForkTicket? Ticket { get; set; }
     }
 }

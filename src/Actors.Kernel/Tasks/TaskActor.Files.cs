@@ -8,8 +8,35 @@ namespace Actors.Kernel.Tasks;
 /// <summary>read/write of the model's files: /proc/sys/kernel sysctls and /proc/PID/status.</summary>
 public sealed partial class TaskActor
 {
+    /// <summary>read, write, mkdir or rmdir of a cgroupfs path: one request to the cgroup core (ENOENT when the
+    /// kernel has no cgroups).</summary>
+    private void CgroupFile(Cgroups.CgroupFileOp op, string path, string? value)
+    {
+        if (!_ctx.Settings.Cgroup.Enabled || Cgroups.CgroupPath.Parse(path) is not { } p)
+        {
+            Finish(SyscallResult.Fail(0, Errno.ENOENT));
+            return;
+        }
+        _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.File(_call!.Seq, op, p, value, _record.Id, _pid.Ns, Self));
+    }
+
     private void StartRead(string path)
     {
+        if (path.StartsWith(Cgroups.CgroupPath.Prefix, StringComparison.Ordinal))
+        {
+            CgroupFile(Cgroups.CgroupFileOp.Read, path, null);
+            return;
+        }
+        if (Cgroups.CgroupPath.ParseReleaseAgentCalls(path) is { } hierarchy)
+        {
+            if (!_ctx.Settings.Cgroup.Enabled)
+            {
+                Finish(SyscallResult.Fail(0, Errno.ENOENT));
+                return;
+            }
+            _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.ReadReleaseAgentCalls(_call!.Seq, hierarchy, Self));
+            return;
+        }
         switch (ProcPath.Parse(path))
         {
             case ProcPath.Sysctl s:
@@ -69,6 +96,11 @@ public sealed partial class TaskActor
 
     private void StartWrite(string path, string value)
     {
+        if (path.StartsWith(Cgroups.CgroupPath.Prefix, StringComparison.Ordinal))
+        {
+            CgroupFile(Cgroups.CgroupFileOp.Write, path, value);
+            return;
+        }
         switch (ProcPath.Parse(path))
         {
             case ProcPath.Sysctl s:

@@ -94,6 +94,14 @@ public sealed partial class TaskActor : UntypedActor
             case IpcNsOf m:
                 HandleIpcNsOf(m);
                 break;
+            case Cgroups.CgroupProtocol.ForkAdmitted m:
+                HandleForkAdmitted(m);
+                break;
+            case Cgroups.CgroupProtocol.Result m:
+                Reply(m.Corr, m.Text is not null
+                    ? SyscallResult.String(0, m.Text)
+                    : m.Errno == Errno.None ? SyscallResult.Ok(0, 0) : SyscallResult.Fail(0, m.Errno));
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -141,6 +149,12 @@ public sealed partial class TaskActor : UntypedActor
                 break;
             case Calls.Write w:
                 StartWrite(w.Path, w.Value);
+                break;
+            case Calls.Mkdir d:
+                CgroupFile(Cgroups.CgroupFileOp.Mkdir, d.Path, null);
+                break;
+            case Calls.Rmdir d:
+                CgroupFile(Cgroups.CgroupFileOp.Rmdir, d.Path, null);
                 break;
             case Calls.Exit e:
                 Finish(SyscallResult.Ok(0, 0));
@@ -193,7 +207,14 @@ public sealed partial class TaskActor : UntypedActor
         _exiting = true;
         _proxy?.Put();
         _proxy = null;
-        _taskList.Tell(new TaskListProtocol.ExitNotify(_record.Id, group));
+        var notify = new TaskListProtocol.ExitNotify(_record.Id, group);
+        if (_ctx.Settings.Cgroup.Enabled)
+        {
+            // cgroup_exit() comes before exit_notify(): the core forwards the notification.
+            _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.Exit(_record.Id, notify, _taskList));
+            return;
+        }
+        _taskList.Tell(notify);
     }
 
     private void Setns(Calls.Setns s)

@@ -53,6 +53,11 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
 
     void ITaskListOutbox.Release(TaskRecord task, WaitCompletion? completion)
     {
+        if (_ctx.Settings.Cgroup.Enabled)
+        {
+            // release_task() -> cgroup_release(): the task leaves its css_set, pids uncharges it.
+            _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.Release(task.Id));
+        }
         if (task.NumbersFreed)
         {
             if (completion is not null)

@@ -29,6 +29,10 @@ public static class Calls
     /// <summary>msgctl / semctl / shmctl with IPC_RMID.</summary>
     public sealed record IpcRemove(Ipc.IpcType Type, int Id) : Syscall;
     public sealed record Write(string Path, string Value) : Syscall;
+    /// <summary>mkdir(PATH, 0755) in cgroupfs.</summary>
+    public sealed record Mkdir(string Path) : Syscall;
+    /// <summary>rmdir(PATH) in cgroupfs.</summary>
+    public sealed record Rmdir(string Path) : Syscall;
 }
 
 /// <summary>The result of a system call: a number, an errno, a string (read), or "dead" when the task died first.</summary>
