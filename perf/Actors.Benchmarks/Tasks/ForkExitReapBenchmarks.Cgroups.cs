@@ -7,7 +7,7 @@ namespace Actors.Benchmarks.Tasks;
 
 /// <summary>The cgroup side of <see cref="ForkExitReapBenchmarks"/>: which kernel config the cycles run on, the pids
 /// cgroup the parents are moved into, and the checks that the setup is what it claims to be.</summary>
-public sealed partial class ForkExitReapBenchmarks
+public partial class ForkExitReapBenchmarks
 {
     /// <summary>The scenario's cgroup of the pids hierarchy (the level below the hidden root): every task starts in
     /// it, and every fork below it is charged there.</summary>

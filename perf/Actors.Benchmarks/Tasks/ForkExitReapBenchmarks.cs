@@ -32,7 +32,7 @@ namespace Actors.Benchmarks.Tasks;
 /// </remarks>
 [Config(typeof(ThroughputConfig))]
 [MemoryDiagnoser]
-public sealed partial class ForkExitReapBenchmarks
+public partial class ForkExitReapBenchmarks
 {
     /// <summary>Cycles per invocation, spread over the parents.</summary>
     public const int Ops = 4096;
