@@ -112,6 +112,9 @@ public static class LinuxRunner
 
         public List<StepOutcome> Outcomes { get; } = [];
 
+        /// <summary>Sends the helper the settings it knows (pid_max, msgmni) and starts it. Nothing else of the config
+        /// is sent: the helper refuses unknown keys, and the model-only keys (next_id_scope, break, cgroup_v1,
+        /// cgroup_v2, release_agent) only decide which steps are model-only (<see cref="ConformPlan"/>).</summary>
         public void Start(KernelSettings settings)
         {
             Send($"config pid_max={settings.PidMax.ToString(CultureInfo.InvariantCulture)}");
