@@ -794,7 +794,7 @@ int kernel_start(char *err, size_t errlen)
 	}
 	for (h = 0; h < AC_CG_N; h++)	/* named before the watchdog forks: it needs them */
 		snprintf(cg_dir[h], sizeof cg_dir[h], "%s/actors-conform-%d", ac_cg_mounts[h], (int)getpid());
-	if (watchdog_start(err, errlen) != 0 || cg_create(err, errlen) != 0)
+	if (watchdog_start(err, errlen) != 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -818,6 +818,12 @@ int kernel_start(char *err, size_t errlen)
 	}
 	init_hpid = (pid_t)r;
 	close(sp[0]);
+	/* After the clone, so that a missing privilege shows as clone3's EPERM;
+	 * init makes no child before the driver asks it to. */
+	if (cg_create(err, errlen) != 0) {
+		close(sp[1]);
+		return -1;
+	}
 	init = task_from_hello(sp[1], NULL, 0, err, errlen);
 	if (!init) {
 		close(sp[1]);

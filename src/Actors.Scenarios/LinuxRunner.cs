@@ -131,7 +131,8 @@ public static class LinuxRunner
             {
                 throw new ConformEnvironmentException(
                     $"cannot build a fresh kernel on this machine: {what}{Stderr()} " +
-                    "(actors conform creates pid, IPC and mount namespaces: it needs root or CAP_SYS_ADMIN, and Linux >= 6.14)");
+                    "(actors conform creates pid, IPC and mount namespaces, and scratch cgroups under /sys/fs/cgroup/pids and " +
+                    "/sys/fs/cgroup/unified: it needs root or CAP_SYS_ADMIN, those two mounts, and Linux >= 6.14)");
             }
             throw new HelperFailure($"the helper refused to start: {what}");
         }
