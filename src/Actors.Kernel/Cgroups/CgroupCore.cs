@@ -360,7 +360,7 @@ public sealed class CgroupCore
     public static CgroupLockUse LockFor(CgroupFileOp op, string? file) => op switch
     {
         CgroupFileOp.Mkdir or CgroupFileOp.Rmdir => CgroupLockUse.Mutex,
-        CgroupFileOp.Write when file is "cgroup.procs" or "tasks" or "cgroup.subtree_control" => CgroupLockUse.Writer,
+        CgroupFileOp.Write when file is "cgroup.procs" or "cgroup.threads" or "tasks" or "cgroup.subtree_control" => CgroupLockUse.Writer,
         CgroupFileOp.Write when file is "cgroup.max.descendants" or "cgroup.max.depth" => CgroupLockUse.Mutex,
         _ => CgroupLockUse.None,
     };
@@ -374,7 +374,8 @@ public sealed class CgroupCore
                 // v1 pidlists: sorted, unique, numbers in the reader's namespace, invisible tasks left out.
                 return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs" when !cg.Hierarchy.OnDefault:
-                return (Lines(Procs(cg).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
+                // v1: the tgid of every live task here, so a process is listed wherever one of its threads is.
+                return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs":
                 return (Lines(Procs(cg).Select(t => t.LeaderPid.NrIn(ns))), Errno.None);
             case "cgroup.threads":
@@ -410,6 +411,8 @@ public sealed class CgroupCore
                 return Migrate(cg, text, writer, ns, wholeProcess: false);
             case "cgroup.procs":
                 return Migrate(cg, text, writer, ns, wholeProcess: true);
+            case "cgroup.threads":
+                return Migrate(cg, text, writer, ns, wholeProcess: false);
             case "notify_on_release" or "cgroup.clone_children":
                 var e = KernelText.Kstrtoull(text, out var flag);
                 if (e != Errno.None)
@@ -569,6 +572,11 @@ public sealed class CgroupCore
             return Errno.ESRCH;
         }
         var h = dst.Hierarchy;
+        // cgroup_attach_permissions(): a v2 thread move needs the same domain (no threaded cgroups in the model).
+        if (h.OnDefault && !wholeProcess && target.Cgroups[h.Index] != dst)
+        {
+            return Errno.EOPNOTSUPP;
+        }
         // cgroup_migrate_vet_dst(): v2's no-internal-process rule (the scenario's cgroups are never a root).
         if (h.OnDefault && dst.SubtreeControl.Count > 0 && !CanBeThreadRoot(dst))
         {
