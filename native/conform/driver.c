@@ -490,6 +490,12 @@ void task_wait_exit(struct task *t, int timeout_ms)
 			return;
 		poll_readable(t->pidfd, 1);
 	}
+	/* A thread that is not its group's leader is released by exit_notify()
+	 * itself, but its pidfd polls readable as soon as exit_state is set, a
+	 * moment before release_task() frees its tid: wait for that too, so the
+	 * next fork sees the number free (as the model's exit does). */
+	while (t->group != t && task_check_exited(t) && !task_reaped(t) && now_ms() < deadline)
+		poll(NULL, 0, 1);
 }
 
 int task_gone(struct task *t)
