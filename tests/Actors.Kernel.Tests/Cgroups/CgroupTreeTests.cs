@@ -148,11 +148,10 @@ public class CgroupTreeTests
         }
     }
 
-    // MODEL BUG (kept failing on purpose; src/ not changed by this branch): cgroup_max_descendants_write() and
+    // Found as a model bug by these tests, fixed: cgroup_max_descendants_write() and
     // cgroup_max_depth_write() return kstrtoint()'s own error: an int overflow is ERANGE. CgroupCore.WriteFile maps
     // every kstrtoint() error to EINVAL.
     [Theory]
-    [Trait("Category", "ModelBug")]
     [InlineData("cgroup.max.descendants")]
     [InlineData("cgroup.max.depth")]
     public void Max_descendants_and_max_depth_overflow_is_ERANGE(string file)

@@ -77,13 +77,12 @@ public class KernelTextTests
         Assert.Equal(Errno.ERANGE, KernelText.Kstrtoll(text, out _));
     }
 
-    // MODEL BUG (kept failing on purpose; src/ not changed by this branch): kstrtoll() takes one sign and hands the
+    // Found as a model bug by these tests, fixed: kstrtoll() takes one sign and hands the
     // rest to _kstrtoull(), which takes no sign at all ('-' branch) or to kstrtoull(), which takes exactly one '+'.
     // So "++5" and "-+5" are EINVAL on Linux; KernelText.Kstrtoll strips its sign and then calls Kstrtoull, which
     // strips a '+' again, and returns 5 and -5. Every kstrtoll/kstrtoint user inherits it (pids.max "++5",
     // cgroup.procs "++1" moves init, configured int files).
     [Theory]
-    [Trait("Category", "ModelBug")]
     [InlineData("++5")]
     [InlineData("-+5")]
     public void Kstrtoll_takes_at_most_one_sign(string text)
