@@ -48,10 +48,11 @@ public sealed class BenchKernel : IDisposable
     /// <summary>The dispatcher of the model actors; benchmark drivers run on it too.</summary>
     public string Dispatcher => Context.Settings.Dispatcher;
 
-    /// <summary>An actor system and kernel context, without booting a kernel.</summary>
-    public static BenchKernel CreateSystem(string name)
+    /// <summary>An actor system and kernel context, without booting a kernel; <paramref name="hocon"/> is layered over
+    /// the profile (e.g. <c>actors.cgroup.enabled = off</c>).</summary>
+    public static BenchKernel CreateSystem(string name, string hocon = "")
     {
-        Config config = KernelConfig.WithDefaults(ExtraHocon + "\n" + Hocon);
+        Config config = KernelConfig.WithDefaults(ExtraHocon + "\n" + Hocon + "\n" + hocon);
         var settings = KernelSettings.From(config);
         if (settings.CheckInvariants)
         {
@@ -60,10 +61,10 @@ public sealed class BenchKernel : IDisposable
         return new BenchKernel(ActorSystem.Create(name, config), new KernelContext(settings));
     }
 
-    /// <summary>An actor system with a booted kernel.</summary>
-    public static BenchKernel Boot(string name)
+    /// <summary>An actor system with a booted kernel; <paramref name="hocon"/> as in <see cref="CreateSystem"/>.</summary>
+    public static BenchKernel Boot(string name, string hocon = "")
     {
-        var kernel = CreateSystem(name);
+        var kernel = CreateSystem(name, hocon);
         var booted = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var notify = kernel.System.ActorOf(Props.Create(() => new CompletionActor(booted)), "booted");
         kernel.System.ActorOf(KernelActor.Props(kernel.Context, notify), "kernel");
@@ -85,6 +86,27 @@ public sealed class BenchKernel : IDisposable
             throw new InvalidOperationException($"reply {r} to call {corr} has another correlation id");
         }
         return r;
+    }
+
+    /// <summary>Makes <paramref name="call"/> as <paramref name="task"/>; throws unless it returned 0 (a write, mkdir, rmdir).</summary>
+    public void Expect0(TaskRecord task, Syscall call)
+    {
+        var r = Call(task, call);
+        if (r.Errno != Errno.None || r.Dead || r.Value != 0)
+        {
+            throw new InvalidOperationException($"{call} by {task} returned {r}, expected 0");
+        }
+    }
+
+    /// <summary>Reads <paramref name="path"/> as <paramref name="task"/>; throws unless the read returned a text.</summary>
+    public string Read(TaskRecord task, string path)
+    {
+        var r = Call(task, new Calls.Read(path));
+        if (r.Errno != Errno.None || r.Dead || r.Text is null)
+        {
+            throw new InvalidOperationException($"read {path} by {task} returned {r}");
+        }
+        return r.Text;
     }
 
     /// <summary>Makes <paramref name="call"/> (fork or clone) as <paramref name="parent"/>; throws unless it made a child.</summary>

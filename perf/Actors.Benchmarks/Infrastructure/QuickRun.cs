@@ -14,7 +14,9 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <remarks>
 /// <c>quick fork [depth=4] [parents=16] [seconds=10] [modes=blocking]</c>: fork+exit+reap cycles; modes, comma-separated:
 /// blocking (exit and a blocking wait at once), nohang (wait(-1, WNOHANG) after the exit), nextid (next_id at every
-/// level, then the cycle), nextid-inner (next_id at the innermost level only).
+/// level, then the cycle), nextid-inner (next_id at the innermost level only); cg-off, cg-on, cg-limited (the blocking
+/// cycle on a kernel with that <see cref="CgroupSetup"/>; the other modes run with cgroups on, as reference.conf).
+/// Modes with different cgroup setups get one kernel each (in one process, set up and warmed up one after the other).
 /// <c>quick ipc [variants=lock,1,16] [seconds=5]</c>: msgget+IPC_RMID pairs; lock, lock2 (2 threads), or N tasks.
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
 /// <c>quick memory [count=1000000] [parents=count/1000]</c>: retained memory of live task actors (<see cref="MemoryRun"/>);
@@ -52,24 +54,33 @@ public static class QuickRun
             case "fork":
             {
                 var modes = Str(4, "blocking").Split(',');
-                var b = new ForkExitReapBenchmarks
+                // One kernel per cgroup setup, in the order the modes name them, warmed up with its modes.
+                var kernels = modes.GroupBy(m => ParseMode(m).Cgroups).ToDictionary(g => g.Key, g =>
                 {
-                    Depth = Arg(1, 4),
-                    Parents = Arg(2, 16),
-                    WarmUpModes = [.. modes.Select(ParseMode)],
-                };
-                b.Setup();
-                Console.WriteLine($"fork+exit+reap, depth {b.Depth}, {b.Parents} parents");
+                    var k = new ForkExitReapBenchmarks
+                    {
+                        Depth = Arg(1, 4),
+                        Parents = Arg(2, 16),
+                        Cgroups = g.Key,
+                        WarmUpModes = [.. g.Select(m => ParseMode(m).Mode).Distinct()],
+                    };
+                    k.Setup();
+                    return k;
+                });
+                Console.WriteLine($"fork+exit+reap, depth {Arg(1, 4)}, {Arg(2, 16)} parents, cgroups {string.Join(", ", kernels.Keys)}");
                 long retries = 0;
                 Alternate(Arg(3, 10), rounds, sampler,
-                    [.. modes.Select(m => new Variant(m, ForkExitReapBenchmarks.Ops,
-                        () => retries += b.RunCycles(ForkExitReapBenchmarks.Ops, check: false, ParseMode(m)).WaitRetries))]);
+                    [.. modes.Select(m => ParseMode(m)).Select((m, i) => new Variant(modes[i], ForkExitReapBenchmarks.Ops,
+                        () => retries += kernels[m.Cgroups].RunCycles(ForkExitReapBenchmarks.Ops, check: false, m.Mode).WaitRetries))]);
                 if (retries > 0)
                 {
                     Console.WriteLine($"WNOHANG waits repeated: {retries:N0}");
                 }
-                b.AssertBackToFixedTasks();
-                b.Cleanup();
+                foreach (var k in kernels.Values)
+                {
+                    k.AssertBackToFixedTasks();
+                    k.Cleanup();
+                }
                 return 0;
             }
             case "ipc":
@@ -119,13 +130,16 @@ public static class QuickRun
 
     private static System.Globalization.CultureInfo Inv => System.Globalization.CultureInfo.InvariantCulture;
 
-    private static CycleMode ParseMode(string m) => m switch
+    private static (CycleMode Mode, CgroupSetup Cgroups) ParseMode(string m) => m switch
     {
-        "blocking" => CycleMode.Blocking,
-        "nohang" => CycleMode.NoHang,
-        "nextid" => CycleMode.NextIdAllLevels,
-        "nextid-inner" => CycleMode.NextIdInnermost,
-        _ => throw new ArgumentException($"unknown fork mode '{m}' (blocking, nohang, nextid, nextid-inner)"),
+        "blocking" => (CycleMode.Blocking, CgroupSetup.On),
+        "nohang" => (CycleMode.NoHang, CgroupSetup.On),
+        "nextid" => (CycleMode.NextIdAllLevels, CgroupSetup.On),
+        "nextid-inner" => (CycleMode.NextIdInnermost, CgroupSetup.On),
+        "cg-off" => (CycleMode.Blocking, CgroupSetup.Off),
+        "cg-on" => (CycleMode.Blocking, CgroupSetup.On),
+        "cg-limited" => (CycleMode.Blocking, CgroupSetup.Limited),
+        _ => throw new ArgumentException($"unknown fork mode '{m}' (blocking, nohang, nextid, nextid-inner, cg-off, cg-on, cg-limited)"),
     };
 
     /// <summary>One body to measure: <c>Call</c> does <c>OpsPerCall</c> operations.</summary>

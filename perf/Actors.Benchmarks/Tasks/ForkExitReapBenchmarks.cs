@@ -23,12 +23,16 @@ namespace Actors.Benchmarks.Tasks;
 /// <see cref="Parents"/> parents run in parallel. One driver actor makes every call and checks every reply.
 /// <see cref="CycleMode"/> also has the variant measured before the lost-wakeup fix (wait(-1, WNOHANG) after the
 /// exit call returned, repeated while it returns 0) and fork with next_id (<see cref="ForkNextIdBenchmarks"/>).</para>
+/// <para><b>Cgroups</b> (<see cref="CgroupSetup"/>): off (no cgroup core, the baseline), on (the reference config:
+/// every fork, exit and reap goes through the cgroup core; one pids level charged per fork), limited (the parents are
+/// moved into a pids cgroup with a pids.max they never reach: two levels charged per fork). GlobalSetup checks the
+/// setup through the cgroup files (ForkExitReapBenchmarks.Cgroups.cs).</para>
 /// <para>Target (issue): more than 100,000 cycles per second at depth 4 on this 2-core machine (Linux itself: about
 /// 7,000-9,000 fork+exit+wait per second here).</para>
 /// </remarks>
 [Config(typeof(ThroughputConfig))]
 [MemoryDiagnoser]
-public class ForkExitReapBenchmarks
+public partial class ForkExitReapBenchmarks
 {
     /// <summary>Cycles per invocation, spread over the parents.</summary>
     public const int Ops = 4096;
@@ -58,7 +62,7 @@ public class ForkExitReapBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _kernel = BenchKernel.Boot("forkexitreap");
+        _kernel = BenchKernel.Boot($"forkexitreap-{Cgroups}", CgroupHocon);
         var init = _kernel.Init!;
         for (var level = 1; level < Depth; level++)
         {
@@ -75,6 +79,7 @@ public class ForkExitReapBenchmarks
         }
         // The kernel's init, the Depth - 1 nested inits, the parents.
         _fixedTasks = Depth + Parents;
+        SetUpCgroups();
         _driver = _kernel.System.ActorOf(
             Props.Create(() => new CycleDriver(_parents, Depth)).WithDispatcher(_kernel.Dispatcher), "driver");
 
@@ -121,7 +126,8 @@ public class ForkExitReapBenchmarks
     }
 
     /// <summary>The kernel, quiescent, has only the fixed tasks and passes every global invariant (which include: the
-    /// pid maps hold exactly the numbers of the live tasks).</summary>
+    /// pid maps hold exactly the numbers of the live tasks; every pids css charges exactly the tasks linked at or below
+    /// it); the cgroup files say the parents are where <see cref="Cgroups"/> put them (called after cycles).</summary>
     public void AssertBackToFixedTasks()
     {
         _kernel.AssertQuiescentInvariants();
@@ -130,6 +136,7 @@ public class ForkExitReapBenchmarks
         {
             throw new InvalidOperationException($"{count} tasks after the cycles, expected {_fixedTasks}");
         }
+        AssertCgroups(cycled: true);
     }
 
     #region actors

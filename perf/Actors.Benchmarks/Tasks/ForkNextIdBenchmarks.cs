@@ -7,7 +7,7 @@ namespace Actors.Benchmarks.Tasks;
 /// against the same cycle without next_id, at depth 1 and 4.</summary>
 /// <remarks>
 /// <para>Setup, depth, parents and the cycle are <see cref="ForkExitReapBenchmarks"/>'s (exit and a blocking wait sent
-/// at once after the fork). The next_id variant first writes next_id as the parent (one more system call), naming the
+/// at once after the fork; cgroups as in the reference config, <see cref="CgroupSetup.On"/>). The next_id variant first writes next_id as the parent (one more system call), naming the
 /// same id X at <b>every</b> level (<c>LONG X</c> at depth 1, <c>LONG4 X X X X</c> at depth 4); X is free at every level:
 /// parent p cycles through <c>1000 + 1000p .. 1999 + 1000p</c> (<see cref="ForkExitReapBenchmarks.CycleDriver.NextId"/>),
 /// and fork must return X (checked on every cycle; GlobalSetup also checks every level of the children's pids).
