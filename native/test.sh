@@ -6,7 +6,9 @@
 # protocol-error and robustness cases below, and checks after every run that
 # nothing is left behind: no process running the helper binary, none of the
 # run's namespaces (pid, ipc, mnt of its init) held by any process, the host's
-# SysV IPC objects unchanged, no new pid/ipc/mnt namespace held by one of ours.
+# SysV IPC objects unchanged, no new pid/ipc/mnt namespace held by one of ours,
+# no scratch cgroup (actors-conform-*) under /sys/fs/cgroup/pids or
+# /sys/fs/cgroup/unified.
 # Needs root (CAP_SYS_ADMIN) on Linux >= 6.11.  Prints "N passed, N failed";
 # exits non-zero on any failure.
 set -u
@@ -44,13 +46,21 @@ ns_links() { # "type:[inode] /proc/PID/ns" for every pid/ipc/mnt namespace link
 		-printf '%l %h\n' 2>/dev/null
 }
 ns_set() { ns_links | awk 'NF == 2 { print $1 }' | sort -u; }
+CG_MOUNTS="/sys/fs/cgroup/pids /sys/fs/cgroup/unified"
+scratch_cgroups() { # every actors-conform-* cgroup (with whatever is below it)
+	local m
+	for m in $CG_MOUNTS; do
+		find "$m" -mindepth 1 -maxdepth 1 -type d -name 'actors-conform-*' 2>/dev/null
+	done
+}
 ns_holders() { # pids holding namespace $1 ("pid:[N]")
 	ns_links | awk -v n="$1" '$1 == n { split($2, a, "/"); print a[3] }' | sort -u
 }
 check_clean() { # $1 = label, $2 = namespaces ("pid:[N] ...") recorded while it ran
 	# Waits up to 5 s: after the helper is SIGKILLed its init dies by
 	# PR_SET_PDEATHSIG and is reaped by the system's init, not by us.
-	local i left n h holders
+	# A SIGKILLed helper's scratch cgroups are removed by its watchdog.
+	local i left n h holders cgs
 	for i in $(seq 50); do
 		left=$(ours)
 		holders=""
@@ -58,18 +68,25 @@ check_clean() { # $1 = label, $2 = namespaces ("pid:[N] ...") recorded while it 
 			h=$(ns_holders "$n")
 			[ -n "$h" ] && holders="$holders $n held by $(echo $h)"
 		done
-		[ -z "$left" ] && [ -z "$holders" ] && break
+		cgs=$(scratch_cgroups)
+		[ -z "$left" ] && [ -z "$holders" ] && [ -z "$cgs" ] && break
 		sleep 0.1
 	done
 	if [ -n "$left" ]; then
 		bad "$1: no helper or task process left" "still running: $(echo $left)"
 	elif [ -n "$holders" ]; then
 		bad "$1: the run's namespaces are gone" "$holders"
+	elif [ -n "$cgs" ]; then
+		bad "$1: the scratch cgroups are gone" "$(find $cgs -type d)"
 	else
 		ok "$1: nothing left behind"
 	fi
 }
 
+if [ -n "$(scratch_cgroups)" ]; then
+	bad "no scratch cgroup before the tests" "$(scratch_cgroups)"
+	finish
+fi
 NS_BEFORE=$(ns_set)
 IPCS_BEFORE=$(ipcs -a 2>/dev/null)
 
@@ -120,6 +137,16 @@ expect "bad flag" 'start\nstep init clone CLONE_BOGUS\n' 'ready\nerror unknown f
 expect "unterminated string" 'start\nstep init write /x "abc\n' 'ready\nerror unterminated string' 2
 expect "-> after a non-creating call" 'start\nstep init getpid -> x\n' \
 	"ready\nerror '-> x' after getpid (only fork and clone create tasks)" 2
+expect "cgroup path of another hierarchy" 'start\nstep init read /sys/fs/cgroup/cpu/tasks\n' \
+	'ready\nerror path /sys/fs/cgroup/cpu/tasks: only /sys/fs/cgroup/pids and /sys/fs/cgroup/unified run on Linux (the other hierarchies are model-only)' 2
+expect "cgroup path: a prefix is not a hierarchy" 'start\nstep init mkdir /sys/fs/cgroup/pidsx\n' \
+	'ready\nerror path /sys/fs/cgroup/pidsx: only /sys/fs/cgroup/pids and /sys/fs/cgroup/unified run on Linux (the other hierarchies are model-only)' 2
+expect "cgroup path leaving the scratch cgroup" 'start\nstep init mkdir /sys/fs/cgroup/pids/a\nstep init rmdir /sys/fs/cgroup/pids/a/../../x\n' \
+	"ready\n0\nerror path /sys/fs/cgroup/pids/a/../../x: '..' in a cgroup path" 2
+expect "cgroups reached another way" 'start\nstep init read /proc/self/root/sys/fs/cgroup/pids/tasks\n' \
+	'ready\nerror path /proc/self/root/sys/fs/cgroup/pids/tasks reaches the host'"'"'s cgroups other than through /sys/fs/cgroup/pids or /sys/fs/cgroup/unified' 2
+expect "mkdir outside /sys/fs/cgroup" 'start\nstep init mkdir /tmp/x\n' \
+	'ready\nerror mkdir /tmp/x: the path must lie under /sys/fs/cgroup' 2
 expect "EOF without quit" 'start\nstep init fork -> a\nstep a fork -> b\n' 'ready\n2\n3' 0
 expect "string escapes" 'start\nstep init write /proc/thread-self/next_id "LONG \\"1\\""\nstep init read /proc/1/status Name\n' \
 	'ready\n-1 EINVAL\n"actors-conform-"' 0
@@ -143,7 +170,15 @@ step() { # send a line, check its one-line answer
 	fi
 	return 0
 }
-init_pid() { cat "/proc/$HPID/task/$HPID/children" 2>/dev/null | awk '{print $1}'; }
+init_pid() { # the driver's child in another pid namespace (the other one is the cgroup watchdog)
+	local c
+	for c in $(cat "/proc/$HPID/task/$HPID/children" 2>/dev/null); do
+		if [ "$(readlink "/proc/$c/ns/pid")" != "$(readlink "/proc/$HPID/ns/pid")" ]; then
+			echo "$c"
+			return
+		fi
+	done
+}
 run_ns() { # the running scenario's namespaces
 	local i t
 	i=$(init_pid)
@@ -156,7 +191,15 @@ populate() { # a scenario with processes, threads, nested pid namespaces, IPC ob
 		step "step a clone CLONE_NEWPID|CLONE_NEWIPC -> b" 4 &&
 		step "step b fork -> c" 2 &&
 		step "step init msgget 77 IPC_CREAT|0600" 0 &&
-		step "step c shmget IPC_PRIVATE 4096 IPC_CREAT|0600" 0
+		step "step c shmget IPC_PRIVATE 4096 IPC_CREAT|0600" 0 &&
+		step "step init mkdir /sys/fs/cgroup/pids/g" 0 &&
+		step "step init mkdir /sys/fs/cgroup/pids/g/h" 0 &&
+		step "step init write /sys/fs/cgroup/pids/g/h/cgroup.procs \$c" 0 &&
+		step "step init mkdir /sys/fs/cgroup/unified/g" 0 &&
+		step "step a write /sys/fs/cgroup/unified/g/cgroup.procs 0" 0
+}
+in_scratch() { # $1 = pid: its pids and unified cgroups (as this shell sees them)
+	awk -F: '$2 == "pids" || $2 == "" { printf "%s ", $3 }' "/proc/$1/cgroup" 2>/dev/null
 }
 ended_with() { # wait for the helper; check its exit status
 	local rc
@@ -176,6 +219,13 @@ for how in quit close SIGTERM SIGINT SIGKILL protocol-error init-exit; do
 	fi
 	NS=$(run_ns)
 	if [ "$how" = quit ]; then
+		# init in the scratch cgroups, the driver outside them
+		want="/actors-conform-$HPID /actors-conform-$HPID "
+		if [ "$(in_scratch "$(init_pid)")" = "$want" ]; then ok "$LABEL: init in the scratch cgroups"; else bad "$LABEL: init in the scratch cgroups" "$(in_scratch "$(init_pid)")"; fi
+		case "$(in_scratch "$HPID")" in
+		*actors-conform*) bad "$LABEL: the driver outside the scratch cgroups" "$(in_scratch "$HPID")" ;;
+		*) ok "$LABEL: the driver outside the scratch cgroups" ;;
+		esac
 		# The IPC objects exist, but only in the scenario's private IPC namespace.
 		q=$(nsenter --ipc="/proc/$(init_pid)/ns/ipc" ipcs -q 2>/dev/null | grep -c '^0x0000004d')
 		if [ "$q" = 1 ]; then ok "$LABEL: message queue lives in the private IPC ns"; else bad "$LABEL: message queue in private IPC ns" "ipcs -q there: $q"; fi

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <linux/sched.h>
@@ -40,6 +41,8 @@ enum { TS_LIVE, TS_DYING, TS_PARKED };
 static int task_exit_progress(struct task *t);
 
 struct conf g_conf = { 32768, -1, 500, 10000, 2000 };
+
+const char *const ac_cg_mounts[AC_CG_N] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified" };
 
 static struct task **tasks;
 static int ntasks, tasks_cap;
@@ -487,6 +490,12 @@ void task_wait_exit(struct task *t, int timeout_ms)
 			return;
 		poll_readable(t->pidfd, 1);
 	}
+	/* A thread that is not its group's leader is released by exit_notify()
+	 * itself, but its pidfd polls readable as soon as exit_state is set, a
+	 * moment before release_task() frees its tid: wait for that too, so the
+	 * next fork sees the number free (as the model's exit does). */
+	while (t->group != t && task_check_exited(t) && !task_reaped(t) && now_ms() < deadline)
+		poll(NULL, 0, 1);
 }
 
 int task_gone(struct task *t)
@@ -524,6 +533,248 @@ void settle(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Scratch cgroups.  At start the driver makes HIER/actors-conform-<its pid>
+ * under each mount of ac_cg_mounts and moves init into them; the scenario's
+ * /sys/fs/cgroup/HIER is that directory (helper.c maps the paths).  After the
+ * last task is reaped the trees are removed, children first.  Everything here
+ * is async-signal-safe (open, getdents64, unlinkat, nanosleep; no malloc, no
+ * stdio): the SIGTERM handler removes the trees too.  A watchdog process, a
+ * child of the driver that stays in the driver's cgroups, removes them when
+ * the driver dies without doing it (SIGKILL). */
+
+static char cg_dir[AC_CG_N][64];	/* "" until the name is chosen */
+static int watchdog_fd = -1;		/* write end of the watchdog's pipe */
+static volatile pid_t watchdog_pid = -1;
+
+const char *cgroup_scratch(int hier) { return cg_dir[hier]; }
+
+struct ac_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define CG_MAX_DEPTH 256
+
+/* rmdir path (a buffer of AC_PATH_MAX + 1 bytes, restored on return) and every
+ * cgroup below it, children first.  0 when gone, else the errno of the failure
+ * (EBUSY while a task has not exited yet). */
+static int cg_rmtree(char *path, int depth)
+{
+	size_t len = strlen(path);
+	char buf[1024];
+	int fd, err = 0;
+	long n;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	while (depth < CG_MAX_DEPTH && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		long off;
+
+		for (off = 0; off < n;) {
+			struct ac_dirent64 *d = (struct ac_dirent64 *)(buf + off);
+			size_t nl = strlen(d->d_name);
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR || strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			if (len + 1 + nl > AC_PATH_MAX) {
+				err = ENAMETOOLONG;
+				continue;
+			}
+			path[len] = '/';
+			memcpy(path + len + 1, d->d_name, nl + 1);
+			if (cg_rmtree(path, depth + 1) != 0)
+				err = err ? err : EBUSY;
+			path[len] = 0;
+		}
+	}
+	close(fd);
+	if (unlinkat(AT_FDCWD, path, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return err ? err : errno;
+}
+
+/* Remove every scratch tree, retrying for up to timeout_ms while a cgroup is
+ * busy (its last tasks are still exiting).  0 when all are gone. */
+static int cg_remove_all(int timeout_ms, int *err_out)
+{
+	char path[AC_PATH_MAX + 1];
+	struct timespec ts = { 0, 5000000 };
+	int h, left, err = 0, tries = timeout_ms / 5 + 1;
+
+	do {
+		left = 0;
+		for (h = 0; h < AC_CG_N; h++) {
+			if (!cg_dir[h][0])
+				continue;
+			memcpy(path, cg_dir[h], strlen(cg_dir[h]) + 1);
+			err = cg_rmtree(path, 0);
+			if (err)
+				left++;
+		}
+		if (left && tries > 1)
+			nanosleep(&ts, NULL);
+	} while (left && --tries > 0);
+	if (err_out)
+		*err_out = err;
+	return left;
+}
+
+/* The watchdog: waits for a byte ("done": the driver removed the trees) or
+ * for end of file on its pipe (the driver died), then removes the trees.  By
+ * then init has died by PR_SET_PDEATHSIG and its namespace is being killed; an
+ * exited task (a zombie) does not keep its cgroup busy, so this takes at most
+ * the time the tasks need to exit. */
+__attribute__((noreturn)) static void watchdog_main(int rfd)
+{
+	struct sigaction sa;
+	char c = 0;
+	ssize_t n;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;	/* a terminal's ^C must not stop the cleanup */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Hold none of the caller's pipes: a reader of our stdout or stderr must
+	 * see end of file when the driver exits. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if (rfd != 3) {
+		dup2(rfd, 3);
+		rfd = 3;
+	}
+	close_range(4, ~0U, 0);
+	do
+		n = read(rfd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && c == 'd')
+		_exit(0);
+	_exit(cg_remove_all(10000, NULL) ? 1 : 0);
+}
+
+static int watchdog_start(char *err, size_t errlen)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe2: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork (cgroup watchdog): %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		watchdog_main(p[0]);
+	}
+	close(p[0]);
+	watchdog_fd = p[1];
+	watchdog_pid = pid;
+	return 0;
+}
+
+/* Tell the watchdog the trees are gone, and reap it. */
+static void watchdog_stop(void)
+{
+	pid_t pid = watchdog_pid;
+
+	if (watchdog_fd >= 0) {
+		if (write(watchdog_fd, "d", 1) < 0) {
+			/* it died: nothing to tell */
+		}
+		close(watchdog_fd);
+		watchdog_fd = -1;
+	}
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		watchdog_pid = -1;
+	}
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, strlen(text));
+	e = errno;
+	close(fd);
+	return n < 0 ? e : 0;
+}
+
+/* Make the scratch cgroups (a stale one of an earlier driver with our pid,
+ * killed with its watchdog, is removed first). */
+static int cg_create(char *err, size_t errlen)
+{
+	char path[AC_PATH_MAX + 1];
+	int h, e;
+
+	for (h = 0; h < AC_CG_N; h++) {
+		snprintf(path, sizeof path, "%s", cg_dir[h]);
+		e = cg_rmtree(path, 0);
+		if (e == 0 && mkdir(cg_dir[h], 0755) != 0)
+			e = errno;
+		if (e) {
+			snprintf(err, errlen, "cannot create the scratch cgroup %s: %s", cg_dir[h], strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Move init into the scratch cgroups (the driver stays where it is), then
+ * give init a cgroup namespace rooted there, so that /proc/PID/cgroup shows
+ * "/" for the scenario's cgroup as in a container. */
+static int cg_enter(struct task *init, char *err, size_t errlen)
+{
+	static struct ac_req q;
+	static struct ac_rep rep;
+	char path[AC_PATH_MAX + 1], pid[24];
+	int h, e, st;
+
+	snprintf(pid, sizeof pid, "%d", (int)init->htid);
+	for (h = 0; h < AC_CG_N; h++) {
+		snprintf(path, sizeof path, "%s/cgroup.procs", cg_dir[h]);
+		e = write_file(path, pid);
+		if (e) {
+			snprintf(err, errlen, "cannot move init into %s: %s", path, strerror(e));
+			return -1;
+		}
+	}
+	req_init(&q, AC_OP_SYSCALL);
+	q.nr = SYS_unshare;
+	q.a[0] = CLONE_NEWCGROUP;
+	st = task_call(init, &q, &rep, NULL, g_conf.step_ms);
+	if (st != CS_OK || rep.err != 0) {
+		snprintf(err, errlen, "unshare(CLONE_NEWCGROUP) in init: %s",
+			 st != CS_OK ? "no answer" : strerror(rep.err));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 
 static void init_trampoline(void *arg)
 {
@@ -536,7 +787,7 @@ int kernel_start(char *err, size_t errlen)
 	struct clone_args ca;
 	struct task *init;
 	struct utsname u;
-	int sp[2], major = 0, minor = 0;
+	int sp[2], major = 0, minor = 0, h;
 	long r;
 
 	/* Before 6.14 pid_max is one global value: writing it from the new
@@ -547,6 +798,10 @@ int kernel_start(char *err, size_t errlen)
 			 u.release);
 		return -1;
 	}
+	for (h = 0; h < AC_CG_N; h++)	/* named before the watchdog forks: it needs them */
+		snprintf(cg_dir[h], sizeof cg_dir[h], "%s/actors-conform-%d", ac_cg_mounts[h], (int)getpid());
+	if (watchdog_start(err, errlen) != 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
@@ -569,6 +824,12 @@ int kernel_start(char *err, size_t errlen)
 	}
 	init_hpid = (pid_t)r;
 	close(sp[0]);
+	/* After the clone, so that a missing privilege shows as clone3's EPERM;
+	 * init makes no child before the driver asks it to. */
+	if (cg_create(err, errlen) != 0) {
+		close(sp[1]);
+		return -1;
+	}
 	init = task_from_hello(sp[1], NULL, 0, err, errlen);
 	if (!init) {
 		close(sp[1]);
@@ -579,7 +840,7 @@ int kernel_start(char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(init->name, sizeof init->name, "init");
-	return 0;
+	return cg_enter(init, err, errlen);
 }
 
 /* SIGKILL from the parent namespace is the one signal init cannot refuse;
@@ -599,9 +860,13 @@ static void kill_init_and_wait(void)
 
 void kernel_teardown(void)
 {
-	int i;
+	int i, err;
 
 	kill_init_and_wait();
+	if (cg_remove_all(2000, &err) != 0)
+		fprintf(stderr, "actors-conform-helper: warning: scratch cgroups not removed: %s\n", strerror(err));
+	else
+		watchdog_stop();
 	for (i = 0; i < ntasks; i++) {
 		if (tasks[i]->conn >= 0)
 			close(tasks[i]->conn);
@@ -617,6 +882,8 @@ void kernel_teardown(void)
 static void on_fatal_signal(int sig)
 {
 	kill_init_and_wait();	/* kill() and waitpid() are async-signal-safe */
+	if (cg_remove_all(2000, NULL) == 0)	/* so is all of this */
+		watchdog_stop();
 	_exit(128 + sig);
 }
 

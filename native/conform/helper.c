@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -346,6 +347,44 @@ static void arg_path(struct task *caller, const struct tok *tk, char *out_buf, s
 	out_buf[o] = 0;
 }
 
+/* Cgroup paths.  /sys/fs/cgroup/pids and /sys/fs/cgroup/unified (exactly, or
+ * followed by '/') map to the run's scratch cgroups; any other path under
+ * /sys/fs/cgroup is model-only (actors conform never sends one), and so is a
+ * ".." component that would leave the scratch tree: both are refused loudly.
+ * Returns 1 when path is a cgroup path (rewritten in place), 0 otherwise. */
+static int map_cgroup_path(char *path, size_t len)
+{
+	static const char base[] = "/sys/fs/cgroup";
+	char rest[AC_PATH_MAX + 1];
+	const char *p;
+	int h;
+
+	if (strncmp(path, base, sizeof base - 1) != 0 ||
+	    (path[sizeof base - 1] != 0 && path[sizeof base - 1] != '/')) {
+		if (strstr(path, base))
+			protocol_error("path %s reaches the host's cgroups other than through /sys/fs/cgroup/pids or "
+				       "/sys/fs/cgroup/unified", path);
+		return 0;
+	}
+	for (h = 0; h < AC_CG_N; h++) {
+		size_t ml = strlen(ac_cg_mounts[h]);
+
+		if (strncmp(path, ac_cg_mounts[h], ml) == 0 && (path[ml] == 0 || path[ml] == '/'))
+			break;
+	}
+	if (h == AC_CG_N)
+		protocol_error("path %s: only /sys/fs/cgroup/pids and /sys/fs/cgroup/unified run on Linux "
+			       "(the other hierarchies are model-only)", path);
+	p = path + strlen(ac_cg_mounts[h]);
+	for (const char *c = p; (c = strstr(c, "/..")) != NULL; c += 3)
+		if (c[3] == 0 || c[3] == '/')
+			protocol_error("path %s: '..' in a cgroup path", path);
+	snprintf(rest, sizeof rest, "%s", p);
+	if ((size_t)snprintf(path, len, "%s%s", cgroup_scratch(h), rest) >= len)
+		protocol_error("path too long");
+	return 1;
+}
+
 /* Value of a write: the string, or the number's text. */
 static void arg_value(struct task *caller, const struct tok *tk, char *out_buf, size_t len)
 {
@@ -394,6 +433,19 @@ static int sys_req(struct task *t, long nr, long a0, long a1, long a2, long a3, 
 static void simple_call(struct task *t, long nr, long a0, long a1, long a2, long a3)
 {
 	report(t, sys_req(t, nr, a0, a1, a2, a3, g_conf.step_ms));
+}
+
+/* A system call on a path: a[path_arg] points to the path in the task. */
+static int path_req(struct task *t, long nr, const char *path, int path_arg, long a0, long a1, long a2)
+{
+	req_init(&q, AC_OP_SYSCALL);
+	req_set_path(&q, path, NULL, 0);
+	q.nr = nr;
+	q.a[0] = a0;
+	q.a[1] = a1;
+	q.a[2] = a2;
+	q.path_mask = 1u << path_arg;
+	return task_call(t, &q, &rep, NULL, g_conf.step_ms);
 }
 
 static int file_req(struct task *t, uint32_t op, const char *path, const char *data)
@@ -976,11 +1028,25 @@ static void cmd_step(void)
 		if (a[0].quoted || strcmp(a[0].s, "PR_SET_CHILD_SUBREAPER") != 0)
 			protocol_error("prctl supports PR_SET_CHILD_SUBREAPER only");
 		simple_call(t, SYS_prctl, PR_SET_CHILD_SUBREAPER, (long)arg_int(t, &a[1]), 0, 0);
+	} else if (strcmp(call, "mkdir") == 0 || strcmp(call, "rmdir") == 0) {
+		char path[AC_PATH_MAX + 1];
+
+		need_args(call, n, 1, 1);
+		arg_path(t, &a[0], path, sizeof path);
+		if (!map_cgroup_path(path, sizeof path))
+			protocol_error("%s %s: the path must lie under /sys/fs/cgroup", call, path);
+		if (task_gone(t))
+			out("(dead)");
+		else if (call[0] == 'm')
+			report(t, path_req(t, SYS_mkdirat, path, 1, AT_FDCWD, 0, 0755));
+		else
+			report(t, path_req(t, SYS_unlinkat, path, 1, AT_FDCWD, 0, AT_REMOVEDIR));
 	} else if (strcmp(call, "read") == 0) {
 		char path[AC_PATH_MAX + 1];
 
 		need_args(call, n, 1, 2);
 		arg_path(t, &a[0], path, sizeof path);
+		map_cgroup_path(path, sizeof path);
 		if (task_gone(t))
 			out("(dead)");
 		else
@@ -991,6 +1057,7 @@ static void cmd_step(void)
 
 		need_args(call, n, 2, 2);
 		arg_path(t, &a[0], path, sizeof path);
+		map_cgroup_path(path, sizeof path);
 		arg_value(t, &a[1], value, sizeof value);
 		if (task_gone(t))
 			out("(dead)");

@@ -42,7 +42,13 @@ struct task {
 
 enum call_status { CS_OK, CS_DEAD, CS_TIMEOUT };
 
+/* The cgroup hierarchies scenarios reach on Linux (native/README.md, "Cgroups"):
+ * /sys/fs/cgroup/HIER maps to the scratch cgroup HIER/actors-conform-<driver pid>. */
+enum { AC_CG_PIDS, AC_CG_UNIFIED, AC_CG_N };
+extern const char *const ac_cg_mounts[AC_CG_N];	/* "/sys/fs/cgroup/pids", ... */
+
 /* driver.c */
+const char *cgroup_scratch(int hier);	/* the scratch cgroup's path in hierarchy hier */
 int kernel_start(char *err, size_t errlen);
 void kernel_teardown(void);
 void kernel_install_signal_handlers(void);

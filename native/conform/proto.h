@@ -19,7 +19,8 @@
 #define AC_SIG_WAKE 62
 
 enum ac_op {
-	AC_OP_SYSCALL = 1,	/* nr, a[0..5]; scratch_mask: args replaced by a scratch buffer */
+	AC_OP_SYSCALL = 1,	/* nr, a[0..5]; scratch_mask: args replaced by a scratch buffer,
+				   path_mask: args replaced by a pointer to the path in buf */
 	AC_OP_SYSCALL_NOREPLY,	/* same, for exit / exit_group */
 	AC_OP_READ,		/* path -> file text (up to AC_DATA_MAX bytes) */
 	AC_OP_WRITE,		/* path, data -> open(O_WRONLY) + one write() */
@@ -31,6 +32,7 @@ enum ac_op {
 struct ac_req {
 	uint32_t op;
 	uint32_t scratch_mask;
+	uint32_t path_mask;
 	int64_t nr;
 	int64_t a[6];
 	uint32_t set_tid_size;

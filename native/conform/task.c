@@ -324,7 +324,9 @@ __attribute__((noreturn)) static void task_loop(int conn)
 			int i;
 
 			for (i = 0; i < 6; i++)
-				a[i] = (q.scratch_mask & (1u << i)) ? (long)scratch : (long)q.a[i];
+				a[i] = (q.scratch_mask & (1u << i)) ? (long)scratch
+				       : (q.path_mask & (1u << i)) ? (long)q.buf
+				       : (long)q.a[i];
 			set_result(&rep, rsys6(q.nr, a[0], a[1], a[2], a[3], a[4], a[5]));
 			break;
 		}

@@ -5,7 +5,10 @@ namespace Actors.Scenarios;
 /// <summary>Which steps of a scenario only the model can carry out, decided before anything runs (docs/deviations.md,
 /// "model-only steps"). <c>actors conform</c> prints <c>model-only</c> for them on the Linux side, does not send them
 /// to the helper, and counts them as neither same nor different. The helper adds the cases only a run can tell
-/// (another task's next_id slot, a busy IPC index through next_id).</summary>
+/// (another task's next_id slot, a busy IPC index through next_id).
+/// Cgroups (docs/scenario-language.md, "Cgroups"): steps on hierarchies other than pids and unified, every cgroup step
+/// of a scenario whose config changes cgroup_v1, cgroup_v2 or release_agent, and the model's /actors/ files are
+/// model-only; so is a fork or clone after a model-only write of a pids.max.</summary>
 public sealed class ConformPlan
 {
     /// <summary>The fields of <c>/proc/PID/status</c> the model has.</summary>
@@ -13,6 +16,21 @@ public sealed class ConformPlan
     {
         "Tgid", "Pid", "PPid", "NStgid", "NSpid",
     };
+
+    /// <summary>The cgroup hierarchies <c>actors conform</c> runs on Linux (native/README.md, "Cgroups"): the helper maps
+    /// them to its scratch cgroups and refuses every other path under <c>/sys/fs/cgroup</c>.</summary>
+    public static readonly IReadOnlySet<string> LinuxHierarchies = new HashSet<string>(StringComparer.Ordinal) { "pids", "unified" };
+
+    /// <summary>The cgroup <c>config</c> keys and the reference machine's values (docs/scenario-language.md, "Cgroups"):
+    /// a scenario that sets one to anything else has its cgroup steps run by the model only. Lists compare as sets.</summary>
+    public static readonly IReadOnlyDictionary<string, string> CgroupConfigDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["cgroup_v1"] = "pids,cpu,cpuset,memory,freezer",
+        ["cgroup_v2"] = "",
+        ["release_agent"] = "",
+    };
+
+    private const string CgroupRoot = "/sys/fs/cgroup";
 
     private readonly Dictionary<int, string> _modelOnly;
 
@@ -33,9 +51,20 @@ public sealed class ConformPlan
         var processSlotWritten = false;
         var sharedBetweenProcesses = false; // a clone with CLONE_VM or CLONE_SIGHAND but not CLONE_THREAD happened
         var levels = new PidLevels(settings.MaxPidNsLevel);
+        var cgroupConfig = ChangedCgroupConfig(scenario);
+        string? modelOnlyLimit = null; // a pids.max that only the model has: forks may fail on the model alone
         foreach (var step in scenario.Steps)
         {
-            var reason = StaticReason(step, settings, ref processSlotWritten);
+            var reason = StaticReason(step, settings, ref processSlotWritten) ?? CgroupReason(step, cgroupConfig);
+            if (reason is not null && step.Call == "write" && PathText(step) is { } limitPath && IsCgroupPath(limitPath) &&
+                limitPath.EndsWith("/pids.max", StringComparison.Ordinal))
+            {
+                modelOnlyLimit ??= limitPath;
+            }
+            else if (reason is null && modelOnlyLimit is not null && step.Call is "fork" or "clone")
+            {
+                reason = $"after a write of {modelOnlyLimit}, which only the model made: the fork may meet a limit Linux does not have";
+            }
             if (reason is null && sharedBetweenProcesses && step.Call == "unshare" &&
                 (HasFlag(step, "CLONE_VM") || HasFlag(step, "CLONE_SIGHAND")))
             {
@@ -91,6 +120,74 @@ public sealed class ConformPlan
         }
         return null;
     }
+
+    /// <summary>The cgroup config keys the scenario sets to something other than the reference machine's value, joined
+    /// for a reason text; null when none. Read from the scenario's own <c>config</c> lines (the last one of a key
+    /// wins), so that this does not depend on how the model's settings carry them.</summary>
+    public static string? ChangedCgroupConfig(Scenario scenario)
+    {
+        var changed = scenario.Config
+            .Where(c => CgroupConfigDefaults.ContainsKey(c.Key))
+            .GroupBy(c => c.Key, StringComparer.Ordinal)
+            .Select(g => g.Last())
+            .Where(c => !SameConfigValue(c.Key, c.Value, CgroupConfigDefaults[c.Key]))
+            .Select(c => c.Key)
+            .OrderBy(k => k, StringComparer.Ordinal)
+            .ToList();
+        return changed.Count == 0 ? null : string.Join(", ", changed);
+    }
+
+    private static bool SameConfigValue(string key, string value, string reference)
+    {
+        if (key == "release_agent")
+        {
+            return value == reference;
+        }
+        static HashSet<string> Set(string list) =>
+            list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        return Set(value).SetEquals(Set(reference));
+    }
+
+    /// <summary>Why a cgroup step (or a step on the model's own <c>/actors/</c> files) is model-only, or null.</summary>
+    private static string? CgroupReason(Step step, string? changedConfig)
+    {
+        if (step.Call is not ("read" or "write" or "mkdir" or "rmdir") || PathText(step) is not { } path)
+        {
+            return null;
+        }
+        if (path.StartsWith("/actors/", StringComparison.Ordinal))
+        {
+            return $"{path}: a file of the model (Linux has no such file)";
+        }
+        if (!IsCgroupPath(path))
+        {
+            return path.Contains(CgroupRoot, StringComparison.Ordinal)
+                ? $"{path} reaches cgroupfs other than through {CgroupRoot}/HIER: Linux runs only the scratch cgroups"
+                : null;
+        }
+        if (changedConfig is not null)
+        {
+            return $"a cgroup step of a scenario whose config changes {changedConfig}: Linux has only the reference machine's hierarchies";
+        }
+        var rest = path.Length > CgroupRoot.Length ? path[(CgroupRoot.Length + 1)..] : "";
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var hierarchy = slash < 0 ? rest : rest[..slash];
+        if (!LinuxHierarchies.Contains(hierarchy))
+        {
+            return hierarchy.Length == 0
+                ? $"{path}: not a cgroup of a hierarchy (Linux runs only {CgroupRoot}/pids and {CgroupRoot}/unified)"
+                : $"cgroup hierarchy {hierarchy}: Linux runs only {CgroupRoot}/pids and {CgroupRoot}/unified";
+        }
+        if (rest.Split('/').Contains("..", StringComparer.Ordinal))
+        {
+            return $"{path}: '..' would leave the scenario's cgroup on Linux";
+        }
+        return null;
+    }
+
+    /// <summary>A path under <c>/sys/fs/cgroup</c> (the directory itself or below it).</summary>
+    public static bool IsCgroupPath(string path) =>
+        path.StartsWith(CgroupRoot, StringComparison.Ordinal) && (path.Length == CgroupRoot.Length || path[CgroupRoot.Length] == '/');
 
     /// <summary>Every task name the step uses: its task, <c>$NAME</c> in arguments and in its expectation.</summary>
     private static IEnumerable<string> Names(Step step)

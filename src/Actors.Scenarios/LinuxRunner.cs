@@ -112,6 +112,9 @@ public static class LinuxRunner
 
         public List<StepOutcome> Outcomes { get; } = [];
 
+        /// <summary>Sends the helper the settings it knows (pid_max, msgmni) and starts it. Nothing else of the config
+        /// is sent: the helper refuses unknown keys, and the model-only keys (next_id_scope, break, cgroup_v1,
+        /// cgroup_v2, release_agent) only decide which steps are model-only (<see cref="ConformPlan"/>).</summary>
         public void Start(KernelSettings settings)
         {
             Send($"config pid_max={settings.PidMax.ToString(CultureInfo.InvariantCulture)}");
@@ -128,7 +131,8 @@ public static class LinuxRunner
             {
                 throw new ConformEnvironmentException(
                     $"cannot build a fresh kernel on this machine: {what}{Stderr()} " +
-                    "(actors conform creates pid, IPC and mount namespaces: it needs root or CAP_SYS_ADMIN, and Linux >= 6.14)");
+                    "(actors conform creates pid, IPC and mount namespaces, and scratch cgroups under /sys/fs/cgroup/pids and " +
+                    "/sys/fs/cgroup/unified: it needs root or CAP_SYS_ADMIN, those two mounts, and Linux >= 6.14)");
             }
             throw new HelperFailure($"the helper refused to start: {what}");
         }

@@ -245,6 +245,12 @@ public sealed class ScenarioExecution : IDisposable
     /// <see cref="ScenarioException"/> at its line.</summary>
     public static KernelSettings EffectiveSettings(Scenario scenario, KernelSettings settings)
     {
+        if (!UsesCgroups(scenario))
+        {
+            // Nothing such a scenario does can observe cgroups (every pids.max is "max", no file is read): it runs on a
+            // kernel without them, which saves the explorer the core's steps (docs/scenario-language.md).
+            settings = settings with { Cgroup = CgroupSettings.Off };
+        }
         foreach (var c in scenario.Config)
         {
             switch (c.Key)
@@ -296,6 +302,16 @@ public sealed class ScenarioExecution : IDisposable
         }
         return settings;
     }
+
+    /// <summary>Whether a step or config line of <paramref name="scenario"/> names cgroups: mkdir/rmdir, a path under
+    /// /sys/fs/cgroup/ or /actors/cgroup/, a cgroup config key or the cgroup break.</summary>
+    public static bool UsesCgroups(Scenario scenario) =>
+        scenario.Config.Any(c => c.Key is "cgroup_v1" or "cgroup_v2" or "release_agent" || c.Value == "cgroup-fork-unlocked")
+        || scenario.Steps.Any(st => st.Call is "mkdir" or "rmdir"
+            || st.Args.Any(a => a is Arg.Word { Value: var w } && IsCgroupPath(w) || a is Arg.Str { Value: var v } && IsCgroupPath(v)));
+
+    private static bool IsCgroupPath(string p) =>
+        p.StartsWith(Kernel.Cgroups.CgroupPath.Prefix, StringComparison.Ordinal) || p.StartsWith("/actors/cgroup/", StringComparison.Ordinal);
 
     private static CgroupSettings CgroupConfig(Scenario scenario, ConfigEntry c, CgroupSettings cg)
     {

@@ -88,7 +88,8 @@ public sealed class LeftoverTests(ConformFixture fixture, ITestOutputHelper outp
         }
         await Task.Delay(300);
         watch.Observe(actors.Id);
-        output.WriteLine($"watching {watch.ProcessCount} processes, {watch.NamespaceCount} namespaces; sending {signal}");
+        output.WriteLine($"watching {watch.ProcessCount} processes, {watch.NamespaceCount} namespaces, {watch.CgroupCount} cgroups; sending {signal}");
+        Assert.Equal(2, watch.CgroupCount);
         Assert.Equal(0, Kill(actors.Id, signal));
         Assert.True(actors.WaitForExit(TimeSpan.FromSeconds(30)), "actors did not end");
         output.WriteLine($"actors ended with status {actors.ExitCode}: {await stdout} {await stderr}");
@@ -109,10 +110,11 @@ public sealed class LeftoverTests(ConformFixture fixture, ITestOutputHelper outp
         {
             output.WriteLine(line);
         }
-        output.WriteLine($"watched {watch.ProcessCount} processes, {watch.NamespaceCount} namespaces");
+        output.WriteLine($"watched {watch.ProcessCount} processes, {watch.NamespaceCount} namespaces, {watch.CgroupCount} cgroups");
         verify(result);
         Assert.True(watch.ProcessCount >= 8, $"only {watch.ProcessCount} processes seen");
         Assert.True(watch.NamespaceCount >= 7, $"only {watch.NamespaceCount} namespaces seen");
+        Assert.Equal(2, watch.CgroupCount); // the helper's scratch cgroups, pids and unified
         AssertClean(watch, ipcBefore);
     }
 

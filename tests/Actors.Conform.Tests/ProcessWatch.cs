@@ -5,10 +5,13 @@ namespace Actors.Conform.Tests;
 
 /// <summary>Watches what one conform run creates on this machine, to prove that nothing stays behind: the processes
 /// descended from the helper (or from an <c>actors</c> process) and the pid, IPC and mount namespaces they live in that
-/// are not the test's own; plus the host's SysV IPC objects.</summary>
+/// are not the test's own; the helpers' scratch cgroups (native/README.md, "Cgroups"); plus the host's SysV IPC
+/// objects.</summary>
 internal sealed class ProcessWatch
 {
     private static readonly string[] NsTypes = ["pid", "ipc", "mnt"];
+    private static readonly string[] CgroupMounts = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified"];
+    private readonly HashSet<string> _cgroups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _ours = NsTypes.ToDictionary(t => t, t => NsLink(Environment.ProcessId, t) ?? "");
     private readonly HashSet<(int Pid, long Start)> _processes = [];
     private readonly HashSet<string> _namespaces = new(StringComparer.Ordinal);
@@ -22,11 +25,16 @@ internal sealed class ProcessWatch
 
     public int NamespaceCount => _namespaces.Count;
 
+    /// <summary>Scratch cgroups seen so far.</summary>
+    public int CgroupCount => _cgroups.Count;
+
     /// <summary>Records every descendant of <paramref name="root"/> (not itself) and their namespaces.</summary>
     public void Observe(int root)
     {
+        ObserveCgroups(root);
         foreach (var p in Descendants(root))
         {
+            ObserveCgroups(p.Pid);
             _processes.Add((p.Pid, p.Start));
             foreach (var t in NsTypes)
             {
@@ -38,14 +46,14 @@ internal sealed class ProcessWatch
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeout"/> until no watched process exists (zombies included) and no
-    /// process holds a watched namespace. Returns what is left, or null.</summary>
+    /// <summary>Waits up to <paramref name="timeout"/> until no watched process exists (zombies included), no
+    /// process holds a watched namespace and no scratch cgroup seen is left. Returns what is left, or null.</summary>
     public string? Leftovers(TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
-            var left = new List<string>();
+            var left = _cgroups.Where(Directory.Exists).Select(d => $"cgroup {d}").ToList();
             foreach (var p in All())
             {
                 if (_processes.Contains((p.Pid, p.Start)))
@@ -88,6 +96,19 @@ internal sealed class ProcessWatch
             {
                 yield return c;
                 stack.Push(c.Pid);
+            }
+        }
+    }
+
+    /// <summary>Records the scratch cgroups a helper with pid <paramref name="pid"/> made.</summary>
+    private void ObserveCgroups(int pid)
+    {
+        foreach (var m in CgroupMounts)
+        {
+            var dir = $"{m}/actors-conform-{pid.ToString(CultureInfo.InvariantCulture)}";
+            if (Directory.Exists(dir))
+            {
+                _cgroups.Add(dir);
             }
         }
     }

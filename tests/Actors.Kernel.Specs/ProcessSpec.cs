@@ -43,7 +43,7 @@ internal static class SyscallHelpers
 }
 
 /// <summary>A <see cref="KernelSpec"/> with helpers for calls that block and for waiting on the task list.</summary>
-public abstract class ProcessSpec(ITestOutputHelper output) : KernelSpec(output)
+public abstract class ProcessSpec(ITestOutputHelper output, string hocon = "") : KernelSpec(output, hocon)
 {
     private long _started = 1_000_000;
 

@@ -360,7 +360,7 @@ public sealed class CgroupCore
     public static CgroupLockUse LockFor(CgroupFileOp op, string? file) => op switch
     {
         CgroupFileOp.Mkdir or CgroupFileOp.Rmdir => CgroupLockUse.Mutex,
-        CgroupFileOp.Write when file is "cgroup.procs" or "tasks" or "cgroup.subtree_control" => CgroupLockUse.Writer,
+        CgroupFileOp.Write when file is "cgroup.procs" or "cgroup.threads" or "tasks" or "cgroup.subtree_control" => CgroupLockUse.Writer,
         CgroupFileOp.Write when file is "cgroup.max.descendants" or "cgroup.max.depth" => CgroupLockUse.Mutex,
         _ => CgroupLockUse.None,
     };
@@ -374,7 +374,8 @@ public sealed class CgroupCore
                 // v1 pidlists: sorted, unique, numbers in the reader's namespace, invisible tasks left out.
                 return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs" when !cg.Hierarchy.OnDefault:
-                return (Lines(Procs(cg).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
+                // v1: the tgid of every live task here, so a process is listed wherever one of its threads is.
+                return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs":
                 return (Lines(Procs(cg).Select(t => t.LeaderPid.NrIn(ns))), Errno.None);
             case "cgroup.threads":
@@ -410,6 +411,8 @@ public sealed class CgroupCore
                 return Migrate(cg, text, writer, ns, wholeProcess: false);
             case "cgroup.procs":
                 return Migrate(cg, text, writer, ns, wholeProcess: true);
+            case "cgroup.threads":
+                return Migrate(cg, text, writer, ns, wholeProcess: false);
             case "notify_on_release" or "cgroup.clone_children":
                 var e = KernelText.Kstrtoull(text, out var flag);
                 if (e != Errno.None)
@@ -439,7 +442,7 @@ public sealed class CgroupCore
                     var e2 = KernelText.Kstrtoint(buf, out value);
                     if (e2 != Errno.None)
                     {
-                        return Errno.EINVAL;
+                        return e2; // kstrtoint's own errno: ERANGE beyond int
                     }
                     if (value < 0)
                     {
@@ -569,6 +572,11 @@ public sealed class CgroupCore
             return Errno.ESRCH;
         }
         var h = dst.Hierarchy;
+        // cgroup_attach_permissions(): a v2 thread move needs the same domain (no threaded cgroups in the model).
+        if (h.OnDefault && !wholeProcess && target.Cgroups[h.Index] != dst)
+        {
+            return Errno.EOPNOTSUPP;
+        }
         // cgroup_migrate_vet_dst(): v2's no-internal-process rule (the scenario's cgroups are never a root).
         if (h.OnDefault && dst.SubtreeControl.Count > 0 && !CanBeThreadRoot(dst))
         {
@@ -586,8 +594,10 @@ public sealed class CgroupCore
             }
             var src = t.Cgroups[h.Index];
             var before = PopulatedChain(src);
-            // pids_can_attach(): charge the destination, uncharge the source; never refused.
-            MoveCharge(src, dst);
+            // pids_can_attach(): pids_charge(dst) then pids_uncharge(src), each up to the root, never refused (the
+            // common ancestors' peak sees the task twice for a moment, as in Linux).
+            ChargeChain(dst, +1);
+            ChargeChain(src, -1);
             src.Tasks.Remove(t.Nodes[h.Index]);
             src.LiveTasks--;
             t.Cgroups[h.Index] = dst;
@@ -627,16 +637,22 @@ public sealed class CgroupCore
         }
         enable.RemoveAll(cg.SubtreeControl.Contains);
         disable.RemoveAll(ss => !cg.SubtreeControl.Contains(ss));
-        if (enable.Any(ss => !cg.Parent!.SubtreeControl.Contains(ss)))
+        // cgroup_subtree_control_write() checks controller by controller, in subsystem id order.
+        foreach (var ss in enable.Concat(disable).OrderBy(s => s.Order).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
-            return Errno.ENOENT;
+            if (enable.Contains(ss) && !cg.Parent!.SubtreeControl.Contains(ss))
+            {
+                return Errno.ENOENT;
+            }
+            if (disable.Contains(ss) && cg.Children.Values.Any(c => c.SubtreeControl.Contains(ss)))
+            {
+                return Errno.EBUSY;
+            }
         }
-        if (disable.Any(ss => cg.Children.Values.Any(c => c.SubtreeControl.Contains(ss))))
-        {
-            return Errno.EBUSY;
-        }
-        // cgroup_vet_subtree_control_enable(): not for a cgroup with tasks of its own.
-        if (enable.Count > 0 && cg.LiveTasks > 0)
+        // cgroup_vet_subtree_control_enable(): not for a cgroup with tasks of its own, unless only threaded controllers
+        // are enabled in one that can be a thread root (kernel-semantics.md 6.4).
+        if (enable.Count > 0 && cg.LiveTasks > 0
+            && !(enable.All(ss => ss.Threaded) && cg.SubtreeControl.All(ss => ss.Threaded) && !cg.Children.Values.Any(c => c.Populated)))
         {
             return Errno.EBUSY;
         }
@@ -681,30 +697,6 @@ public sealed class CgroupCore
             foreach (var level in ChargeLevels(cg, ss))
             {
                 _outbox.Adjust(level, ss, delta);
-            }
-        }
-    }
-
-    /// <summary>pids_charge(dst) then pids_uncharge(src): the common ancestors gain and lose one, so only the levels
-    /// below the common ancestor get a message.</summary>
-    private void MoveCharge(Cgroup src, Cgroup dst)
-    {
-        foreach (var ss in src.Hierarchy.Subsystems.Where(s => s.ChargesTasks))
-        {
-            var from = ChargeLevels(src, ss).ToList();
-            var to = ChargeLevels(dst, ss).ToList();
-            var common = 0;
-            while (common < from.Count && common < to.Count && from[^(common + 1)] == to[^(common + 1)])
-            {
-                common++;
-            }
-            foreach (var level in to.Take(to.Count - common))
-            {
-                _outbox.Adjust(level, ss, +1);
-            }
-            foreach (var level in from.Take(from.Count - common))
-            {
-                _outbox.Adjust(level, ss, -1);
             }
         }
     }

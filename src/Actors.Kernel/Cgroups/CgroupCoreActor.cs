@@ -148,6 +148,12 @@ public sealed class CgroupCoreActor : UntypedActor, ICgroupOutbox
             m.ReplyTo.Tell(new Result(m.Corr, null, errno));
             return;
         }
+        if (m.Op == CgroupFileOp.Write && string.IsNullOrEmpty(m.Value))
+        {
+            // kernfs: a write of no bytes succeeds without reaching the file's handler.
+            m.ReplyTo.Tell(new Result(m.Corr, null, Errno.None));
+            return;
+        }
         if (CgroupCore.FileOwner(dir!, file!) is { } owner)
         {
             dir!.Actor.Tell(new CssFile(m.Corr, m.Op, owner.Name, file!, m.Value, m.ReplyTo));

@@ -17,6 +17,10 @@ public static class KernelText
             negative = s[i] == '-';
             i++;
         }
+        if (i < s.Length && (s[i] == '+' || s[i] == '-'))
+        {
+            return Errno.EINVAL; // one sign at most
+        }
         var errno = Kstrtoull(s[i..], out var magnitude);
         if (errno != Errno.None)
         {
