@@ -185,9 +185,7 @@ public sealed class ConformPlan
         return null;
     }
 
-    /// <summary>A path under <c>/sys/fs/cgroup</c> (the directory itself or below it).</summary>
-    public static bool IsCgroupPath(string path) =>
-        path.StartsWith(CgroupRoot, StringComparison.Ordinal) && (path.Length == CgroupRoot.Length || path[CgroupRoot.Length] == '/');
+    private static bool IsCgroupPath(string path) => Kernel.Cgroups.CgroupPath.InCgroupfs(path);
 
     /// <summary>Every task name the step uses: its task, <c>$NAME</c> in arguments and in its expectation.</summary>
     private static IEnumerable<string> Names(Step step)

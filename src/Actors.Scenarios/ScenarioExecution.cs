@@ -306,12 +306,12 @@ public sealed class ScenarioExecution : IDisposable
     /// <summary>Whether a step or config line of <paramref name="scenario"/> names cgroups: mkdir/rmdir, a path under
     /// /sys/fs/cgroup/ or /actors/cgroup/, a cgroup config key or the cgroup break.</summary>
     public static bool UsesCgroups(Scenario scenario) =>
-        scenario.Config.Any(c => c.Key is "cgroup_v1" or "cgroup_v2" or "release_agent" || c.Value == "cgroup-fork-unlocked")
+        scenario.Config.Any(c => ScenarioChecker.ConfigKeys[c.Key].Path.StartsWith("actors.cgroup.", StringComparison.Ordinal) || c.Value == "cgroup-fork-unlocked")
         || scenario.Steps.Any(st => st.Call is "mkdir" or "rmdir"
             || st.Args.Any(a => a is Arg.Word { Value: var w } && IsCgroupPath(w) || a is Arg.Str { Value: var v } && IsCgroupPath(v)));
 
     private static bool IsCgroupPath(string p) =>
-        p.StartsWith(Kernel.Cgroups.CgroupPath.Prefix, StringComparison.Ordinal) || p.StartsWith("/actors/cgroup/", StringComparison.Ordinal);
+        Kernel.Cgroups.CgroupPath.InCgroupfs(p) || p.StartsWith(Kernel.Cgroups.CgroupPath.ModelPrefix, StringComparison.Ordinal);
 
     private static CgroupSettings CgroupConfig(Scenario scenario, ConfigEntry c, CgroupSettings cg)
     {

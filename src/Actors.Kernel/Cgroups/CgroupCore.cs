@@ -337,24 +337,9 @@ public sealed class CgroupCore
     /// <summary>The controller that serves <paramref name="file"/> in <paramref name="cg"/>, or null for a core
     /// file or none.</summary>
     public static CgroupSubsystem? FileOwner(Cgroup cg, string file) =>
-        cg.CssSubsystems.FirstOrDefault(ss => file.StartsWith(ss.Name + ".", StringComparison.Ordinal) && FileNames(ss, cg.Hierarchy.OnDefault).Contains(file));
+        cg.CssSubsystems.FirstOrDefault(ss => file.StartsWith(ss.Name + ".", StringComparison.Ordinal) && ss.FileNames(cg.Hierarchy.OnDefault).Contains(file));
 
     public static bool FileExists(Cgroup cg, string name) => CoreFiles(cg).Contains(name) || FileOwner(cg, name) is not null;
-
-    private static readonly Dictionary<(CgroupSubsystem, bool), IReadOnlyList<string>> s_fileNames = [];
-
-    private static IReadOnlyList<string> FileNames(CgroupSubsystem ss, bool onDefault)
-    {
-        lock (s_fileNames)
-        {
-            if (!s_fileNames.TryGetValue((ss, onDefault), out var names))
-            {
-                names = ss.Create(onDefault).Files;
-                s_fileNames[(ss, onDefault)] = names;
-            }
-            return names;
-        }
-    }
 
     /// <summary>The lock a request on <paramref name="file"/> takes (null file: mkdir/rmdir).</summary>
     public static CgroupLockUse LockFor(CgroupFileOp op, string? file) => op switch
@@ -661,7 +646,7 @@ public sealed class CgroupCore
             cg.SubtreeControl.Add(ss);
             foreach (var child in cg.Children.Values)
             {
-                _outbox.EnableCss(child, ss, CountTasks(child));
+                _outbox.EnableCss(child, ss, TasksBelow(child));
             }
         }
         foreach (var ss in disable)
@@ -701,7 +686,9 @@ public sealed class CgroupCore
         }
     }
 
-    private static int CountTasks(Cgroup cg) => cg.Tasks.Count + cg.Children.Values.Sum(CountTasks) + cg.Dying.Sum(CountTasks);
+    /// <summary>The number of unreleased tasks at or below <paramref name="cg"/>, removed children included: what a
+    /// charging css there holds (the quiescent charge invariant).</summary>
+    public static int TasksBelow(Cgroup cg) => cg.Tasks.Count + cg.Children.Values.Sum(TasksBelow) + cg.Dying.Sum(TasksBelow);
 
     private void Link(CgroupTask t, Cgroup[] cgroups)
     {
@@ -874,10 +861,6 @@ public sealed class CgroupCore
         }
     }
 
-    /// <summary>The number of unreleased tasks below <paramref name="cg"/> (itself included), for the quiescent charge
-    /// invariant: a charging css holds exactly that many charges.</summary>
-    public static int TasksBelow(Cgroup cg) => CountTasks(cg);
-
     /// <summary>Every online cgroup of every hierarchy below the roots, parents first.</summary>
     public IEnumerable<Cgroup> AllCgroups() => _hierarchies.SelectMany(h => Walk(h.Top));
 
@@ -892,13 +875,19 @@ public sealed record CgroupPath(string Hierarchy, string[] Components)
     /// <summary>The hierarchy named by the model-only path <c>/actors/cgroup/HIER/release_agent.calls</c>, or null.</summary>
     public static string? ParseReleaseAgentCalls(string path)
     {
-        const string prefix = "/actors/cgroup/";
         const string suffix = "/release_agent.calls";
-        return path.StartsWith(prefix, StringComparison.Ordinal) && path.EndsWith(suffix, StringComparison.Ordinal)
-               && path.Length > prefix.Length + suffix.Length && !path[prefix.Length..^suffix.Length].Contains('/', StringComparison.Ordinal)
-            ? path[prefix.Length..^suffix.Length]
+        return path.StartsWith(ModelPrefix, StringComparison.Ordinal) && path.EndsWith(suffix, StringComparison.Ordinal)
+               && path.Length > ModelPrefix.Length + suffix.Length && !path[ModelPrefix.Length..^suffix.Length].Contains('/', StringComparison.Ordinal)
+            ? path[ModelPrefix.Length..^suffix.Length]
             : null;
     }
+
+    /// <summary>The model-only cgroup files (release-agent calls) live below this.</summary>
+    public const string ModelPrefix = "/actors/cgroup/";
+
+    /// <summary>A path in cgroupfs: /sys/fs/cgroup itself or anything below it.</summary>
+    public static bool InCgroupfs(string path) =>
+        path.StartsWith(Prefix[..^1], StringComparison.Ordinal) && (path.Length == Prefix.Length - 1 || path[Prefix.Length - 1] == '/');
 
     /// <summary>Parses a path under /sys/fs/cgroup/; null for any other path.</summary>
     public static CgroupPath? Parse(string path)

@@ -30,6 +30,13 @@ public abstract class CgroupSubsystem
     /// does not show). <paramref name="onDefault"/> is true on the v2 unified hierarchy.</summary>
     public abstract Css Create(bool onDefault);
 
+    /// <summary>The file names a css of this controller has (<c>Create(onDefault).Files</c>, computed once per kind of
+    /// hierarchy): the core looks paths up with them.</summary>
+    public IReadOnlyList<string> FileNames(bool onDefault) =>
+        _fileNames[onDefault ? 1 : 0] ??= Create(onDefault).Files;
+
+    private readonly IReadOnlyList<string>?[] _fileNames = new IReadOnlyList<string>?[2];
+
     /// <summary>Position in <see cref="KernelOrder"/> (unknown names sort last, by name).</summary>
     public int Order => KernelOrder.IndexOf(Name) is var i and >= 0 ? i : KernelOrder.Length;
 
