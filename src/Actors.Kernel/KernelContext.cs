@@ -113,14 +113,21 @@ public sealed class KernelView
     /// <summary>The initial namespace.</summary>
     public NsHandle? RootNs { get; internal set; }
 
+    // Snapshots of the two registries in id order, rebuilt on the first read after a change: the explorer reads them
+    // after every controlled step, and they change only when a namespace is created or destroyed.
+    private PidNamespace[]? _namespaceList;
+    private PidMap[]? _pidMapList;
+
+    /// <summary>Live pid namespaces in id order (a snapshot: later changes do not show in it).</summary>
     public IReadOnlyList<PidNamespace> Namespaces
     {
-        get { lock (_lock) { return [.. _namespaces.Values]; } }
+        get { lock (_lock) { return _namespaceList ??= [.. _namespaces.Values]; } }
     }
 
+    /// <summary>Live pid maps in namespace id order (a snapshot: later changes do not show in it).</summary>
     public IReadOnlyList<PidMap> PidMaps
     {
-        get { lock (_lock) { return [.. _pidMaps.Values]; } }
+        get { lock (_lock) { return _pidMapList ??= [.. _pidMaps.Values]; } }
     }
 
     /// <summary>Live IPC namespaces, by id.</summary>
@@ -129,6 +136,12 @@ public sealed class KernelView
         get { lock (_lock) { return [.. _ipc.Values]; } }
     }
 
+    /// <summary><see cref="PidMapOf"/> as a delegate, allocated once.</summary>
+    public Func<NsHandle, PidMap?> PidMapLookup => _pidMapLookup ??= PidMapOf;
+
+    private Func<NsHandle, PidMap?>? _pidMapLookup;
+
+    /// <summary>The pid map of <paramref name="ns"/>, or null once the namespace was destroyed.</summary>
     public PidMap? PidMapOf(NsHandle ns)
     {
         lock (_lock) { return _pidMaps.GetValueOrDefault(ns.Id); }
@@ -140,6 +153,8 @@ public sealed class KernelView
         {
             _namespaces.Add(ns.Handle.Id, ns);
             _pidMaps.Add(ns.Handle.Id, map);
+            _namespaceList = null;
+            _pidMapList = null;
         }
     }
 
@@ -159,6 +174,8 @@ public sealed class KernelView
         {
             _namespaces.Remove(ns.Id);
             _pidMaps.Remove(ns.Id);
+            _namespaceList = null;
+            _pidMapList = null;
         }
     }
 }

@@ -24,14 +24,22 @@ public sealed class ModelRunner : IDisposable
 
     private readonly ActorSystem _system;
     private readonly ControlledHost _host;
+    private readonly Config _config;
 
     /// <param name="config">The configuration (layered over <see cref="KernelConfig.Default"/>); the runner puts the
     /// model actors on the controlled dispatcher whatever it says.</param>
     public ModelRunner(Config config)
     {
+        _config = config;
         var full = ConfigurationFactory.ParseString($"actors.kernel.dispatcher = \"{ControlledDispatcher}\"")
             .WithFallback(config).WithFallback(KernelConfig.Default());
         Settings = KernelSettings.From(full);
+        StepChecks = full.GetString("actors.explorer.step-checks", "owner") switch
+        {
+            "owner" => StepChecks.Owner,
+            "all" => StepChecks.All,
+            var other => throw new ConfigurationException($"actors.explorer.step-checks: '{other}' is not owner or all"),
+        };
         _system = ActorSystem.Create("actors", full);
         _host = ControlledHost.Create(_system, ControlledDispatcher);
     }
@@ -40,6 +48,12 @@ public sealed class ModelRunner : IDisposable
     public KernelSettings Settings { get; }
 
     public ControlledHost Host => _host;
+
+    /// <summary>What each schedule checks after every controlled step (<c>actors.explorer.step-checks</c>).</summary>
+    public StepChecks StepChecks { get; }
+
+    /// <summary>Another runner with the same configuration: its own actor system and controller, for another thread.</summary>
+    public ModelRunner CreateSibling() => new(_config);
 
     /// <summary>Parses and runs <paramref name="path"/>.</summary>
     public FileRun RunFile(string path)
@@ -62,7 +76,7 @@ public sealed class ModelRunner : IDisposable
         ScenarioExecution? execution = null;
         try
         {
-            execution = new ScenarioExecution(_host, scenario, Settings);
+            execution = new ScenarioExecution(_host, scenario, Settings, StepChecks);
             execution.RunInOrder();
             return new FileRun(scenario.File, execution.Outcomes, null, null);
         }

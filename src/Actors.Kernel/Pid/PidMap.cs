@@ -218,9 +218,9 @@ public sealed class PidMap
             throw new InvariantViolationException($"{Ns}: pid_allocated {Count} != visible pids {_visible.Count}");
         }
         var taken = 0;
-        foreach (var _ in TakenNumbers)
+        foreach (var word in _bits)
         {
-            taken++;
+            taken += BitOperations.PopCount(word);
         }
         if (taken != _taken)
         {
@@ -240,6 +240,27 @@ public sealed class PidMap
         if (Ns.Destroyed && _taken != 0)
         {
             throw new InvariantViolationException($"{Ns} destroyed while holding {_taken} numbers");
+        }
+    }
+
+    /// <summary>Ancestor visibility: every pid visible here is visible, as the same pid, in the map of every ancestor
+    /// namespace (<paramref name="mapOf"/> gives a namespace's map, null once destroyed).</summary>
+    /// <exception cref="InvariantViolationException">A visible pid is missing from an ancestor's map.</exception>
+    public void CheckVisibleInAncestors(Func<NsHandle, PidMap?> mapOf)
+    {
+        ArgumentNullException.ThrowIfNull(mapOf);
+        foreach (var (nr, pid) in _visible)
+        {
+            for (var level = 0; level < Ns.Level; level++)
+            {
+                var outer = pid.Numbers[level];
+                var outerMap = mapOf(outer.Ns)
+                    ?? throw new InvariantViolationException($"pid {pid} visible in {Ns} as {nr} has a number in destroyed {outer.Ns}");
+                if (!ReferenceEquals(outerMap.Find(outer.Nr), pid))
+                {
+                    throw new InvariantViolationException($"pid {pid} is visible in {Ns} as {nr} but not in ancestor {outer.Ns} as {outer.Nr}");
+                }
+            }
         }
     }
 
