@@ -21,18 +21,23 @@ internal static class ExploreCommand
         var maxSteps = new Option<int>("--max-steps") { Description = "most controlled steps in parallel blocks per schedule", DefaultValueFactory = _ => 10000 };
         var depth = new Option<int>("--pct-depth") { Description = "PCT depth d", DefaultValueFactory = _ => 3 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "count every violating schedule instead of stopping at the first" };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "schedules explored at once, one thread and actor system each, for random (default: the number of cores; the result is the same)",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
         var traceOut = new Option<FileInfo?>("--trace-out") { Description = "where to write the trace of a violation (default: ./NAME.trace.json)" };
         var config = CommonOptions.Config();
         var command = new Command("explore", "Explore the interleavings of a scenario's parallel blocks and report violations")
         {
-            file, strategy, iterations, seed, maxSteps, depth, keepGoing, traceOut, config,
+            file, strategy, iterations, seed, maxSteps, depth, keepGoing, workers, traceOut, config,
         };
         command.SetAction(parse =>
         {
             var options = new ExploreOptions(
                 parse.GetValue(strategy)!, parse.GetValue(iterations),
                 parse.GetValue(seed) ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_007UL,
-                parse.GetValue(maxSteps), parse.GetValue(depth), parse.GetValue(keepGoing));
+                parse.GetValue(maxSteps), parse.GetValue(depth), parse.GetValue(keepGoing), parse.GetValue(workers));
             return Explore(parse.GetValue(file)!, options, parse.GetValue(traceOut), parse.GetValue(config));
         });
         return command;
@@ -50,9 +55,9 @@ internal static class ExploreCommand
     private static int Explore(FileInfo file, ExploreOptions options, FileInfo? traceOut, FileInfo? configFile)
     {
         Console.Error.WriteLine($"seed: {options.Seed}");
-        if (options.Iterations < 1 || options.MaxSteps < 1 || options.PctDepth < 1)
+        if (options.Iterations < 1 || options.MaxSteps < 1 || options.PctDepth < 1 || options.Workers < 1)
         {
-            Console.Error.WriteLine("--iterations, --max-steps and --pct-depth must be positive");
+            Console.Error.WriteLine("--iterations, --max-steps, --pct-depth and --workers must be positive");
             return CommonOptions.UsageError;
         }
         var config = CommonOptions.Load(configFile);

@@ -10,8 +10,12 @@ namespace Actors.Scenarios;
 /// <param name="MaxSteps">The most controlled steps inside parallel blocks per schedule.</param>
 /// <param name="PctDepth">PCT's depth d (number of priority change points + 1).</param>
 /// <param name="KeepGoing">Count every violating schedule instead of stopping at the first.</param>
+/// <param name="Workers">Schedules run at once, each on its own thread and actor system, when the strategy's iterations
+/// are independent (random): the result is the same as with one worker, only sooner. Other strategies (and explorations
+/// of fewer than <see cref="Explorer.MinParallelIterations"/> schedules) use one.</param>
 public sealed record ExploreOptions(
-    string Strategy = "portfolio", int Iterations = 1000, ulong Seed = 1, int MaxSteps = 10000, int PctDepth = 3, bool KeepGoing = false)
+    string Strategy = "portfolio", int Iterations = 1000, ulong Seed = 1, int MaxSteps = 10000, int PctDepth = 3, bool KeepGoing = false,
+    int Workers = 1)
 {
     /// <summary>Steps that DFS treats as dependent although they exchange no message: the driver reads from the task
     /// list which tasks live and their exit state when it issues a task's next call, so its steps depend on the task
@@ -74,11 +78,21 @@ public sealed class Explorer(ModelRunner runner)
     /// an exhaustive search of a racy scenario can violate in millions of schedules).</summary>
     public const int KeptViolations = 100;
 
-    /// <summary>Explores <paramref name="scenario"/>; calls <paramref name="progress"/> after each schedule.</summary>
+    /// <summary>Explorations shorter than this run on one worker: starting another actor system costs more than it saves.</summary>
+    public const int MinParallelIterations = 200;
+
+    /// <summary>Explores <paramref name="scenario"/>; calls <paramref name="progress"/> after each schedule (with several
+    /// workers, from their threads, one call at a time).</summary>
     public ExploreResult Explore(Scenario scenario, ExploreOptions options, Action<int, int>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(options);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var strategy = new PerSchedule(options.CreateStrategy());
+        if (options.Workers > 1 && options.Iterations >= MinParallelIterations && strategy.IndependentIterations)
+        {
+            return ExploreParallel(scenario, options, progress, clock);
+        }
         var violations = new List<Violation>();
         int schedules = 0, cut = 0, violationCount = 0;
         var exhausted = false;
@@ -117,6 +131,107 @@ public sealed class Explorer(ModelRunner runner)
         return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed) { ViolationCount = violationCount };
     }
 
+    /// <summary>Runs the iterations of an independent strategy on <see cref="ExploreOptions.Workers"/> threads, each with its
+    /// own actor system and strategy instance, handing out iteration numbers in order. Without <c>--keep-going</c> the
+    /// first violation found lowers the bound to its iteration, and the workers finish the lower iterations still
+    /// running, so the reported violation is the one of lowest iteration and the result is the one-worker result.</summary>
+    private ExploreResult ExploreParallel(Scenario scenario, ExploreOptions options, Action<int, int>? progress, System.Diagnostics.Stopwatch clock)
+    {
+        var gate = new object();
+        var next = -1;
+        var limit = options.Iterations; // exclusive bound on the iterations still worth running; only lowered
+        var violations = new List<Violation>(); // sorted by iteration, at most KeptViolations
+        var violating = new List<int>();
+        var cut = new List<int>();
+        var done = 0;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
+        var runners = new ModelRunner[options.Workers];
+        runners[0] = runner;
+        try
+        {
+            for (var w = 1; w < runners.Length; w++)
+            {
+                runners[w] = runner.CreateSibling();
+            }
+            var threads = runners.Select((r, w) => new Thread(() => Work(new Explorer(r)), 16 * 1024 * 1024)
+            {
+                IsBackground = true,
+                Name = $"explore-{w}",
+            }).ToArray();
+            foreach (var t in threads)
+            {
+                t.Start();
+            }
+            foreach (var t in threads)
+            {
+                t.Join();
+            }
+        }
+        finally
+        {
+            for (var w = 1; w < runners.Length; w++)
+            {
+                runners[w]?.Dispose();
+            }
+        }
+        error?.Throw();
+        var schedules = Math.Min(limit, options.Iterations);
+        var count = violating.Count(i => i < schedules);
+        return new ExploreResult(schedules, [.. violations.Where(v => v.Iteration < schedules)], false, cut.Count(i => i < schedules), clock.Elapsed)
+        {
+            ViolationCount = count,
+        };
+
+        void Work(Explorer explorer)
+        {
+            var strategy = new PerSchedule(options.CreateStrategy());
+            try
+            {
+                while (true)
+                {
+                    var i = Interlocked.Increment(ref next);
+                    if (i >= Volatile.Read(ref limit))
+                    {
+                        return;
+                    }
+                    strategy.PrepareIteration(i);
+                    var (violation, completed) = explorer.RunOnce(scenario, strategy, options.MaxSteps, i, strategy.Describe());
+                    lock (gate)
+                    {
+                        if (!completed)
+                        {
+                            cut.Add(i);
+                        }
+                        if (violation is not null)
+                        {
+                            violating.Add(i);
+                            var at = violations.FindIndex(v => v.Iteration > i);
+                            violations.Insert(at < 0 ? violations.Count : at, violation);
+                            if (violations.Count > KeptViolations)
+                            {
+                                violations.RemoveAt(violations.Count - 1);
+                            }
+                            if (!options.KeepGoing && i + 1 < limit)
+                            {
+                                Volatile.Write(ref limit, i + 1);
+                            }
+                        }
+                        done++;
+                        progress?.Invoke(done, violating.Count);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                lock (gate)
+                {
+                    error ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                    Volatile.Write(ref limit, 0);
+                }
+            }
+        }
+    }
+
     /// <summary>Re-executes one recorded schedule exactly (by actor labels and messages); throws
     /// <see cref="ReplayDivergenceException"/> when the model no longer offers a recorded step.</summary>
     public (Violation? Violation, IReadOnlyList<string> Transcript) Replay(Scenario scenario, IReadOnlyList<TraceStep> steps, int maxSteps)
@@ -135,7 +250,7 @@ public sealed class Explorer(ModelRunner runner)
     {
         string? what = null;
         var completed = true;
-        using var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings);
+        using var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings, runner.StepChecks);
         try
         {
             completed = execution.RunExplored(strategy, maxSteps);
@@ -153,11 +268,13 @@ public sealed class Explorer(ModelRunner runner)
     }
 
     /// <summary>Gives the inner strategy one step index across all the parallel blocks of a schedule.</summary>
-    private sealed class PerSchedule(ISchedulingStrategy inner) : ISchedulingStrategy, IStepObserver
+    private sealed class PerSchedule(ISchedulingStrategy inner) : ISchedulingStrategy, IStepObserver, IIndependentIterations
     {
         private int _step;
 
         public ISchedulingStrategy Inner { get; } = inner;
+
+        public bool IndependentIterations => Inner is IIndependentIterations { IndependentIterations: true };
 
         public bool PrepareIteration(int iteration)
         {

@@ -31,3 +31,13 @@ public interface IStepObserver
     /// <summary>The step just run (its <see cref="StepRecord.Index"/> is 0 at the start of each <c>Run</c> call).</summary>
     void OnStep(StepRecord step);
 }
+
+/// <summary>Implemented by a strategy that may say its iterations are independent: iteration <c>i</c>'s choices depend
+/// only on its constructor arguments, <c>i</c> and the enabled lists of that iteration, never on earlier iterations.
+/// Such iterations can run in any order and on several threads (one strategy instance per thread) and still name
+/// the same schedules.</summary>
+public interface IIndependentIterations
+{
+    /// <summary>True when every iteration is independent of the others.</summary>
+    bool IndependentIterations { get; }
+}

@@ -39,7 +39,7 @@ public sealed class PortfolioStrategy : ISchedulingStrategy
 
 /// <summary>Wraps a strategy and switches to uniform random choice after <c>unfairSteps</c> steps of a schedule,
 /// so long schedules are fair (every enabled item eventually runs) and liveness checks mean something.</summary>
-public sealed class FairFallback : ISchedulingStrategy
+public sealed class FairFallback : ISchedulingStrategy, IIndependentIterations
 {
     private const ulong StreamSalt = 0xFA1EFA1EFA1EFA1EUL;
     private readonly ISchedulingStrategy _inner;
@@ -55,6 +55,9 @@ public sealed class FairFallback : ISchedulingStrategy
         Seed = seed;
         _rng = SplitMix64.ForStream(seed ^ StreamSalt, 0);
     }
+
+    /// <inheritdoc />
+    public bool IndependentIterations => _inner is IIndependentIterations { IndependentIterations: true };
 
     /// <summary>Steps per schedule chosen by the inner strategy.</summary>
     public int UnfairSteps { get; }

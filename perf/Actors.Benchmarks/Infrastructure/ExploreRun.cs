@@ -28,40 +28,54 @@ public static class ExploreRun
         }
         """;
 
-    public static int Run(string file, int iterations, ulong seed)
+    public static int Run(string file, int iterations, ulong seed, int workers, int rounds)
     {
         var scenario = ScenarioParser.ParseFile(file);
         var config = ConfigurationFactory.ParseString(Hocon).WithFallback(KernelConfig.Default());
         using var runner = new ModelRunner(config);
-        var options = new ExploreOptions("random", iterations, seed);
 
-        // Part 1: the explorer as the CLI runs it (twice: the first run includes the JIT's warm-up).
-        for (var run = 1; run <= 2; run++)
+        // Part 1: the explorer as the CLI runs it, one worker and then `workers` workers, alternated `rounds` times after
+        // a warm-up round (JIT) of each; the same schedules each time, so the results must be equal.
+        ExploreResult? reference = null;
+        var rates = new Dictionary<int, List<double>>();
+        for (var round = 0; round <= rounds; round++)
         {
-            var allocated = GC.GetTotalAllocatedBytes();
-            var gen0 = GC.CollectionCount(0);
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var tick = Stopwatch.StartNew();
-            var last = 0;
-            var result = new Explorer(runner).Explore(scenario, options, (n, _) =>
+            foreach (var w in workers > 1 ? new[] { 1, workers } : [1])
             {
-                if (tick.Elapsed.TotalSeconds >= 1)
+                var options = new ExploreOptions("random", iterations, seed, Workers: w);
+                var allocated = GC.GetTotalAllocatedBytes();
+                var gen0 = GC.CollectionCount(0);
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var result = new Explorer(runner).Explore(scenario, options);
+                cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                var rate = result.Schedules / result.Elapsed.TotalSeconds;
+                Console.WriteLine($"{(round == 0 ? "warm-up" : $"round {round}")}, {w} worker(s): {result.Summary}: {rate:N0} schedules/s; " +
+                                  $"{(GC.GetTotalAllocatedBytes() - allocated) / (double)result.Schedules / 1024:N0} KB allocated per schedule, " +
+                                  $"{GC.CollectionCount(0) - gen0} gen0 GCs; CPU {cpu.TotalMicroseconds / result.Schedules:N0} core-us per schedule " +
+                                  $"({cpu / result.Elapsed:F2} cores busy)");
+                if (result.Violations.Count > 0)
                 {
-                    Console.WriteLine($"  {(n - last) / tick.Elapsed.TotalSeconds,8:N0} schedules/s");
-                    last = n;
-                    tick.Restart();
+                    Console.WriteLine($"violation: {result.Violations[0].What}");
+                    return 1;
                 }
-            });
-            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            Console.WriteLine($"run {run}: {result.Summary}: {result.Schedules / result.Elapsed.TotalSeconds:N0} schedules/s; " +
-                              $"{(GC.GetTotalAllocatedBytes() - allocated) / (double)result.Schedules / 1024:N0} KB allocated per schedule, " +
-                              $"{GC.CollectionCount(0) - gen0} gen0 GCs; CPU {cpu.TotalMicroseconds / result.Schedules:N0} core-us per schedule " +
-                              $"({cpu / result.Elapsed:F2} cores busy)");
-            if (result.Violations.Count > 0)
-            {
-                Console.WriteLine($"violation: {result.Violations[0].What}");
-                return 1;
+                reference ??= result;
+                if (result.Schedules != reference.Schedules || result.ViolationCount != reference.ViolationCount)
+                {
+                    throw new InvalidOperationException($"{w} workers explored differently: {result.Summary} vs {reference.Summary}");
+                }
+                if (round > 0)
+                {
+                    (rates.TryGetValue(w, out var list) ? list : rates[w] = []).Add(rate);
+                }
             }
+            if (round > 0 && workers > 1)
+            {
+                Console.WriteLine($"  ratio {workers} workers / 1 worker: {rates[workers][^1] / rates[1][^1]:F2}");
+            }
+        }
+        foreach (var (w, list) in rates)
+        {
+            Console.WriteLine($"{w} worker(s): {list.Min():N0}-{list.Max():N0} schedules/s over {list.Count} round(s)");
         }
 
         // Part 2: the same schedules, phase by phase.
@@ -84,7 +98,7 @@ public static class ExploreRun
             var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings);
             boot += clock.Elapsed;
             clock.Restart();
-            if (!execution.RunExplored(strategy, options.MaxSteps))
+            if (!execution.RunExplored(strategy, new ExploreOptions().MaxSteps))
             {
                 throw new InvalidOperationException($"schedule {i} hit the step bound");
             }
@@ -122,6 +136,21 @@ public static class ExploreRun
             KernelInvariants.CheckStep(view);
         }
         var step = clock.Elapsed.TotalMicroseconds / reps;
+        foreach (var (label, check) in new (string, Action)[]
+                 {
+                     ("namespaces", () => { foreach (var ns in view.Namespaces) { ns.CheckInvariants(); } }),
+                     ("pid maps", () => { foreach (var m in view.PidMaps) { m.CheckInvariants(); } }),
+                     ("ancestors", () => { foreach (var m in view.PidMaps) { m.CheckVisibleInAncestors(view.PidMapLookup); } }),
+                     ("task list", () => view.Tasks!.CheckInvariants()),
+                 })
+        {
+            clock.Restart();
+            for (var i = 0; i < reps; i++)
+            {
+                check();
+            }
+            Console.WriteLine($"  {label}: {clock.Elapsed.TotalMicroseconds / reps:F2} us");
+        }
         clock.Restart();
         for (var i = 0; i < reps; i++)
         {

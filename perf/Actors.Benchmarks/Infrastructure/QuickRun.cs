@@ -21,7 +21,8 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
 /// <c>quick memory [count=1000000] [parents=count/1000]</c>: retained memory of live task actors (<see cref="MemoryRun"/>);
 /// <c>quick memory [count] bare</c>: the same number of empty Akka actors.
-/// <c>quick explore [file] [iterations=20000] [seed=1]</c>: explorer schedules per second (<see cref="ExploreRun"/>).
+/// <c>quick explore [file] [iterations=20000] [seed=1] [workers=cores] [rounds=2]</c>: explorer schedules per second, one worker and
+/// several alternated (<see cref="ExploreRun"/>).
 /// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
 /// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
 /// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool,
@@ -118,12 +119,12 @@ public static class QuickRun
             case "memory":
                 return MemoryRun.Run(Arg(1, 1_000_000), args.Length > 2 && args[2] != "bare" ? Arg(2, 0) : null, args.Contains("bare"));
             case "explore":
-                return ExploreRun.Run(Str(1, "scenarios/races/canonical-next-id.scn"), Arg(2, 20_000), (ulong)Arg(3, 1));
+                return ExploreRun.Run(Str(1, "scenarios/races/canonical-next-id.scn"), Arg(2, 20_000), (ulong)Arg(3, 1), Arg(4, Environment.ProcessorCount), Arg(5, 2));
             case "wakeup":
                 return Wakeup();
             default:
                 Console.Error.WriteLine("usage: quick fork [depth] [parents] [seconds] [modes] | quick ipc [variants] [seconds] | " +
-                                        "quick pid [inflight] [seconds] | quick memory [count] [parents] | quick explore [file] [iterations] [seed] | quick wakeup");
+                                        "quick pid [inflight] [seconds] | quick memory [count] [parents] | quick explore [file] [iterations] [seed] [workers] [rounds] | quick wakeup");
                 return 2;
         }
     }
