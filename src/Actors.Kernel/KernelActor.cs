@@ -66,7 +66,7 @@ public sealed class KernelActor : UntypedActor
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx, IActorRef notify) =>
-        Akka.Actor.Props.Create<KernelActor>(ctx, notify).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, notify), static a => new KernelActor(a.ctx, a.notify)).WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleCreateIpcNamespace(KernelProtocol.CreateIpcNamespace m)
     {

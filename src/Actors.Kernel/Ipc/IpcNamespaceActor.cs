@@ -45,7 +45,7 @@ public sealed class IpcNamespaceActor : UntypedActor
     }
 
     public static Props Props(KernelContext ctx, IpcNsHandle handle) =>
-        Akka.Actor.Props.Create<IpcNamespaceActor>(ctx, handle).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, handle), static a => new IpcNamespaceActor(a.ctx, a.handle)).WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleGet(Get m)
     {

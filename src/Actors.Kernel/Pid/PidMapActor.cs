@@ -50,7 +50,7 @@ public sealed class PidMapActor : UntypedActor
     }
 
     public static Props Props(KernelContext ctx, PidMap map) =>
-        Akka.Actor.Props.Create<PidMapActor>(ctx, map).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, map), static a => new PidMapActor(a.ctx, a.map)).WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleReserve(Reserve m)
     {

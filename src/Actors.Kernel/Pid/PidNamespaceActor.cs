@@ -47,7 +47,9 @@ public sealed class PidNamespaceActor : UntypedActor
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx, NsHandle handle, PidMap map, IActorRef requester, long corr) =>
-        Akka.Actor.Props.Create<PidNamespaceActor>(ctx, handle, map, requester, corr).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, handle, map, requester, corr),
+                static a => new PidNamespaceActor(a.ctx, a.handle, a.map, a.requester, a.corr))
+            .WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleCreateChild(CreateChild m)
     {

@@ -72,7 +72,7 @@ public sealed class TaskListActor : UntypedActor, ITaskListOutbox
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx) =>
-        Akka.Actor.Props.Create<TaskListActor>(ctx).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props(ctx, static ctx => new TaskListActor(ctx)).WithDispatcher(ctx.Settings.Dispatcher);
 
     void ITaskListOutbox.KillThread(TaskRecord thread) => thread.Actor.Tell(TaskProtocol.Die.Instance);
 
