@@ -12,9 +12,11 @@ namespace Actors.Kernel;
 /// <remarks>Linux: start_kernel() as far as it matters here: init_pid_ns and the first process. The scenario's init
 /// has no parent inside the model (on Linux, under <c>actors conform</c>, its parent is the helper outside the
 /// scenario's namespace).</remarks>
-public sealed class KernelActor : ReceiveActor
+public sealed class KernelActor : UntypedActor
 {
     private readonly KernelContext _ctx;
+    private readonly IActorRef _tasks;
+    private readonly TaskListProtocol.Adopt _adopt;
 
     public KernelActor(KernelContext ctx, IActorRef notify)
     {
@@ -30,30 +32,46 @@ public sealed class KernelActor : ReceiveActor
         map.Commit(initNr, initPid, innermost: true);
         // ns0 answers ChildCreated once its pid map actor exists; init boots only then (its first fork goes there).
         Context.ActorOf(PidNamespaceActor.Props(ctx, root, map, Self, 0), "ns0");
-        var tasks = Context.ActorOf(TaskListActor.Props(ctx), "tasks");
-        ctx.View.TaskListActor = tasks;
+        _tasks = Context.ActorOf(TaskListActor.Props(ctx), "tasks");
+        ctx.View.TaskListActor = _tasks;
         ctx.View.Kernel = Self;
         // The initial IPC namespace: one reference for init's nsproxy, one for the kernel (never freed).
         var ipc = new IpcNsHandle(ctx.NewNsId(), initialRefs: 2);
         ipc.Actor = Context.ActorOf(IpcNamespaceActor.Props(ctx, ipc), $"ipc{ipc.Id}");
         var proxy = new NsProxy(root, ipc, utsNs: 0, mntNs: 0, netNs: 0);
-        var adopt = new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify);
+        _adopt = new TaskListProtocol.Adopt(ctx.NewTaskId(), initPid, proxy, notify);
         if (settings.Cgroup.Enabled)
         {
             // The cgroup core boots with init in the scenario's cgroup of every hierarchy.
-            ctx.View.CgroupCoreActor = Context.ActorOf(CgroupCoreActor.Props(ctx, adopt.TaskId, initPid), "cgroups");
+            ctx.View.CgroupCoreActor = Context.ActorOf(CgroupCoreActor.Props(ctx, _adopt.TaskId, initPid), "cgroups");
         }
-        Receive<PidNsProtocol.ChildCreated>(_ => tasks.Tell(adopt));
-        Receive<KernelProtocol.CreateIpcNamespace>(m =>
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            var ns = new IpcNsHandle(ctx.NewNsId(), initialRefs: 1);
-            ns.Actor = Context.ActorOf(IpcNamespaceActor.Props(ctx, ns), $"ipc{ns.Id}");
-            Sender.Tell(new KernelProtocol.IpcNamespaceCreated(m.Corr, ns));
-        });
+            case PidNsProtocol.ChildCreated:
+                _tasks.Tell(_adopt);
+                break;
+            case KernelProtocol.CreateIpcNamespace m:
+                HandleCreateIpcNamespace(m);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx, IActorRef notify) =>
-        Akka.Actor.Props.Create<KernelActor>(ctx, notify).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, notify), static a => new KernelActor(a.ctx, a.notify)).WithDispatcher(ctx.Settings.Dispatcher);
+
+    private void HandleCreateIpcNamespace(KernelProtocol.CreateIpcNamespace m)
+    {
+        var ns = new IpcNsHandle(_ctx.NewNsId(), initialRefs: 1);
+        ns.Actor = Context.ActorOf(IpcNamespaceActor.Props(_ctx, ns), $"ipc{ns.Id}");
+        Sender.Tell(new KernelProtocol.IpcNamespaceCreated(m.Corr, ns));
+    }
 }

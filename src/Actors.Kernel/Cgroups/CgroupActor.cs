@@ -29,7 +29,8 @@ public sealed class CgroupActor : UntypedActor
     }
 
     public static Props Props(KernelContext ctx, Cgroup cgroup, IReadOnlyList<CgroupSubsystem> present) =>
-        Akka.Actor.Props.Create(() => new CgroupActor(ctx, cgroup.Id, cgroup.Hierarchy.OnDefault, present, cgroup.Hierarchy.Subsystems))
+        ActorFactory.Props((ctx, cgroup.Id, cgroup.Hierarchy.OnDefault, present, cgroup.Hierarchy.Subsystems),
+                static a => new CgroupActor(a.ctx, a.Id, a.OnDefault, a.present, a.Subsystems))
             .WithDispatcher(ctx.Settings.Dispatcher);
 
     protected override void PostStop() => _ctx.View.UnregisterCgroup(_id);

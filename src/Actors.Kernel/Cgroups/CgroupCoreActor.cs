@@ -22,7 +22,8 @@ public sealed class CgroupCoreActor : UntypedActor, ICgroupOutbox
     }
 
     public static Props Props(KernelContext ctx, int initId, Pid.Pid initPid) =>
-        Akka.Actor.Props.Create(() => new CgroupCoreActor(ctx, initId, initPid)).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, initId, initPid), static a => new CgroupCoreActor(a.ctx, a.initId, a.initPid))
+            .WithDispatcher(ctx.Settings.Dispatcher);
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 

@@ -7,7 +7,7 @@ namespace Actors.Kernel.Ipc;
 /// <remarks>One actor per namespace, not one per object or per id set: an object creation touches one id set under
 /// one rwsem in Linux (ipc/util.c:ipcget()), and a message per object would cost more than the kernel's own
 /// msgget+IPC_RMID (about 550,000 pairs per second on this machine). Every task is root (IpcCredentials.Root).</remarks>
-public sealed class IpcNamespaceActor : ReceiveActor
+public sealed class IpcNamespaceActor : UntypedActor
 {
     private readonly KernelContext _ctx;
     private readonly IpcNsHandle _handle;
@@ -19,24 +19,43 @@ public sealed class IpcNamespaceActor : ReceiveActor
         _handle = handle;
         _state = new IpcNamespaceState(ctx.Settings.IpcLimits);
         ctx.View.Register(handle, _state);
-        Receive<Get>(m =>
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            var r = _state.Get(m.Type, m.Key, m.Flags, m.Arg, IpcCredentials.Root, m.RequestedId);
-            Reply(m.Corr, r.Id, r.Error, r.RequestedIdConsumed);
-        });
-        Receive<Remove>(m => Reply(m.Corr, 0, _state.Remove(m.Type, m.Id, IpcCredentials.Root), false));
-        Receive<NextIdSysctl>(m => Reply(m.Corr,
-            m.Write is null ? _state.ReadNextId(m.Type) : 0,
-            m.Write is long v ? _state.WriteNextId(m.Type, v, IpcCredentials.Root) : Errno.None, false));
-        Receive<Destroy>(_ =>
-        {
-            ctx.View.Unregister(handle);
-            Context.Stop(Self);
-        });
+            case Get m:
+                HandleGet(m);
+                break;
+            case Remove m:
+                Reply(m.Corr, 0, _state.Remove(m.Type, m.Id, IpcCredentials.Root), false);
+                break;
+            case NextIdSysctl m:
+                HandleNextIdSysctl(m);
+                break;
+            case Destroy:
+                _ctx.View.Unregister(_handle);
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(KernelContext ctx, IpcNsHandle handle) =>
-        Akka.Actor.Props.Create<IpcNamespaceActor>(ctx, handle).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, handle), static a => new IpcNamespaceActor(a.ctx, a.handle)).WithDispatcher(ctx.Settings.Dispatcher);
+
+    private void HandleGet(Get m)
+    {
+        var r = _state.Get(m.Type, m.Key, m.Flags, m.Arg, IpcCredentials.Root, m.RequestedId);
+        Reply(m.Corr, r.Id, r.Error, r.RequestedIdConsumed);
+    }
+
+    private void HandleNextIdSysctl(NextIdSysctl m) => Reply(m.Corr,
+        m.Write is null ? _state.ReadNextId(m.Type) : 0,
+        m.Write is long v ? _state.WriteNextId(m.Type, v, IpcCredentials.Root) : Errno.None, false);
 
     private void Reply(long corr, long value, Errno errno, bool consumed)
     {

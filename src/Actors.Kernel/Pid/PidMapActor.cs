@@ -4,7 +4,7 @@ using static Actors.Kernel.Pid.PidMapProtocol;
 namespace Actors.Kernel.Pid;
 
 /// <summary>The actor that owns one namespace's <see cref="PidMap"/>: each message is one hold of pidmap_lock.</summary>
-public sealed class PidMapActor : ReceiveActor
+public sealed class PidMapActor : UntypedActor
 {
     private readonly KernelContext _ctx;
     private readonly PidMap _map;
@@ -14,17 +14,43 @@ public sealed class PidMapActor : ReceiveActor
     {
         _ctx = ctx;
         _map = map;
-        Receive<Reserve>(HandleReserve);
-        Receive<Commit>(HandleCommit);
-        Receive<Release>(HandleRelease);
-        Receive<DisableAllocation>(_ => Checked(_map.DisableAllocation));
-        Receive<NotifyWhenCount>(HandleNotifyWhenCount);
-        Receive<SetChildReaper>(_ => Checked(() => _map.HasChildReaper = true));
-        Receive<Sysctl>(HandleSysctl);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Reserve m:
+                HandleReserve(m);
+                break;
+            case Commit m:
+                HandleCommit(m);
+                break;
+            case Release m:
+                HandleRelease(m);
+                break;
+            case DisableAllocation:
+                _map.DisableAllocation();
+                CheckIfEnabled();
+                break;
+            case NotifyWhenCount m:
+                HandleNotifyWhenCount(m);
+                break;
+            case SetChildReaper:
+                _map.HasChildReaper = true;
+                CheckIfEnabled();
+                break;
+            case Sysctl m:
+                HandleSysctl(m);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(KernelContext ctx, PidMap map) =>
-        Akka.Actor.Props.Create<PidMapActor>(ctx, map).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, map), static a => new PidMapActor(a.ctx, a.map)).WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleReserve(Reserve m)
     {
@@ -110,12 +136,6 @@ public sealed class PidMapActor : ReceiveActor
                 break;
         }
         Sender.Tell(new SysctlResult(m.Corr, value, errno));
-        CheckIfEnabled();
-    }
-
-    private void Checked(Action action)
-    {
-        action();
         CheckIfEnabled();
     }
 

@@ -5,7 +5,7 @@ namespace Actors.Kernel.Pid;
 
 /// <summary>The actor of one pid namespace: creates child namespaces (as its child actors) and destroys itself when
 /// its last reference goes. Its pid map is its child actor <c>pidmap</c>.</summary>
-public sealed class PidNamespaceActor : ReceiveActor
+public sealed class PidNamespaceActor : UntypedActor
 {
     private readonly KernelContext _ctx;
     private readonly PidNamespace _ns;
@@ -22,16 +22,34 @@ public sealed class PidNamespaceActor : ReceiveActor
         handle.NsActor = Self;
         handle.PidMap = Context.ActorOf(PidMapActor.Props(ctx, map), "pidmap");
         ctx.View.Register(_ns, map);
-        Receive<CreateChild>(HandleCreateChild);
-        Receive<Destroy>(_ => HandleDestroy());
-        Receive<ChildGone>(HandleChildGone);
         requester.Tell(new ChildCreated(corr, handle, Errno.None));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case CreateChild m:
+                HandleCreateChild(m);
+                break;
+            case Destroy:
+                HandleDestroy();
+                break;
+            case ChildGone m:
+                HandleChildGone(m);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx, NsHandle handle, PidMap map, IActorRef requester, long corr) =>
-        Akka.Actor.Props.Create<PidNamespaceActor>(ctx, handle, map, requester, corr).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, handle, map, requester, corr),
+                static a => new PidNamespaceActor(a.ctx, a.handle, a.map, a.requester, a.corr))
+            .WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleCreateChild(CreateChild m)
     {

@@ -109,7 +109,8 @@ public sealed partial class TaskActor : UntypedActor
     }
 
     public static Props Props(KernelContext ctx, TaskRecord record, NsProxy proxy, IActorRef taskList) =>
-        Akka.Actor.Props.Create<TaskActor>(ctx, record, proxy, taskList).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props((ctx, record, proxy, taskList), static a => new TaskActor(a.ctx, a.record, a.proxy, a.taskList))
+            .WithDispatcher(ctx.Settings.Dispatcher);
 
     private void HandleCall(Call m)
     {

@@ -6,7 +6,7 @@ namespace Actors.Kernel.Tasks;
 
 /// <summary>The actor that owns the <see cref="TaskList"/>: each message is one hold of tasklist_lock. Task actors
 /// are its children (<c>t&lt;id&gt;</c>).</summary>
-public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
+public sealed class TaskListActor : UntypedActor, ITaskListOutbox
 {
     private readonly KernelContext _ctx;
     private readonly TaskList _list;
@@ -16,32 +16,63 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
         _ctx = ctx;
         _list = new TaskList(this, freePidAtExit: ctx.Settings.Break == ModelBreak.FreePidAtExit);
         ctx.View.Tasks = _list;
-        Receive<Adopt>(HandleAdopt);
-        Receive<Attach>(HandleAttach);
-        Receive<ExitNotify>(m => Checked(() => _list.Exit(Task(m.TaskId), m.Group)));
-        Receive<NamespaceEmptied>(m => Checked(() => _list.NamespaceEmptied(Task(m.InitId))));
-        Receive<TaskListProtocol.Wait>(HandleWait);
-        Receive<CancelWait>(m => Checked(() => _list.CancelWait(Task(m.TaskId))));
-        Receive<TaskListProtocol.Kill>(m => Reply(m.Corr, 0, _list.Kill(Task(m.TaskId), m.Pid, m.Signal)));
-        Receive<TaskListProtocol.GetPpid>(m => Reply(m.Corr, _list.GetPpid(Task(m.TaskId)), Errno.None));
-        Receive<TaskListProtocol.SetChildSubreaper>(m =>
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            _list.SetChildSubreaper(Task(m.TaskId), m.On);
-            Reply(m.Corr, 0, Errno.None);
-        });
-        Receive<ThreadGroupEmpty>(m =>
-        {
-            Sender.Tell(new ThreadGroupEmptyResult(m.Corr, _list.ThreadGroupEmpty(Task(m.TaskId))));
-            CheckIfEnabled();
-        });
-        Receive<ReadStatus>(HandleReadStatus);
-        Receive<ReadNextId>(HandleReadNextId);
+            case Adopt m:
+                HandleAdopt(m);
+                break;
+            case Attach m:
+                HandleAttach(m);
+                break;
+            case ExitNotify m:
+                _list.Exit(Task(m.TaskId), m.Group);
+                CheckIfEnabled();
+                break;
+            case NamespaceEmptied m:
+                _list.NamespaceEmptied(Task(m.InitId));
+                CheckIfEnabled();
+                break;
+            case TaskListProtocol.Wait m:
+                HandleWait(m);
+                break;
+            case CancelWait m:
+                _list.CancelWait(Task(m.TaskId));
+                CheckIfEnabled();
+                break;
+            case TaskListProtocol.Kill m:
+                Reply(m.Corr, 0, _list.Kill(Task(m.TaskId), m.Pid, m.Signal));
+                break;
+            case TaskListProtocol.GetPpid m:
+                Reply(m.Corr, _list.GetPpid(Task(m.TaskId)), Errno.None);
+                break;
+            case TaskListProtocol.SetChildSubreaper m:
+                _list.SetChildSubreaper(Task(m.TaskId), m.On);
+                Reply(m.Corr, 0, Errno.None);
+                break;
+            case ThreadGroupEmpty m:
+                Sender.Tell(new ThreadGroupEmptyResult(m.Corr, _list.ThreadGroupEmpty(Task(m.TaskId))));
+                CheckIfEnabled();
+                break;
+            case ReadStatus m:
+                HandleReadStatus(m);
+                break;
+            case ReadNextId m:
+                HandleReadNextId(m);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => _ctx.Supervision();
 
     public static Props Props(KernelContext ctx) =>
-        Akka.Actor.Props.Create<TaskListActor>(ctx).WithDispatcher(ctx.Settings.Dispatcher);
+        ActorFactory.Props(ctx, static ctx => new TaskListActor(ctx)).WithDispatcher(ctx.Settings.Dispatcher);
 
     void ITaskListOutbox.KillThread(TaskRecord thread) => thread.Actor.Tell(TaskProtocol.Die.Instance);
 
@@ -147,12 +178,6 @@ public sealed class TaskListActor : ReceiveActor, ITaskListOutbox
     private void Reply(long corr, long value, Errno errno)
     {
         Sender.Tell(new Result(corr, errno == Errno.None ? value : -1, errno, null));
-        CheckIfEnabled();
-    }
-
-    private void Checked(Action action)
-    {
-        action();
         CheckIfEnabled();
     }
 
