@@ -38,7 +38,7 @@ public sealed class ScenarioExecution : IDisposable
         _stepChecks = stepChecks;
         Context = new KernelContext(EffectiveSettings(scenario, settings));
         // Fixed names: actor labels (and so traces and seeds) must mean the same in every execution and process.
-        _driver = host.Spawn(Props.Create<DriverActor>(this).WithDispatcher(host.DispatcherId), "driver");
+        _driver = host.Spawn(ActorFactory.Props(this, static e => new DriverActor(e)).WithDispatcher(host.DispatcherId), "driver");
         _kernel = host.Spawn(KernelActor.Props(Context, _driver), "kernel");
         Quiesce();
         if (!_names.ContainsKey("init"))
@@ -346,12 +346,22 @@ public sealed class ScenarioExecution : IDisposable
     private sealed record Issued(Step Step, TaskRecord Task, Syscall Call);
 
     /// <summary>Receives system call results and the kernel's boot message on the controlled dispatcher.</summary>
-    private sealed class DriverActor : ReceiveActor
+    private sealed class DriverActor(ScenarioExecution execution) : UntypedActor
     {
-        public DriverActor(ScenarioExecution execution)
+        protected override void OnReceive(object message)
         {
-            Receive<SyscallResult>(execution.OnResult);
-            Receive<KernelProtocol.Booted>(b => execution._names["init"] = b.Init);
+            switch (message)
+            {
+                case SyscallResult r:
+                    execution.OnResult(r);
+                    break;
+                case KernelProtocol.Booted b:
+                    execution._names["init"] = b.Init;
+                    break;
+                default:
+                    Unhandled(message);
+                    break;
+            }
         }
     }
 }

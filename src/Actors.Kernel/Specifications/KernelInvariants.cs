@@ -60,57 +60,46 @@ public static class KernelInvariants
     public static void CheckAfterStep(KernelView view, string actor)
     {
         ArgumentNullException.ThrowIfNull(view);
-        ArgumentNullException.ThrowIfNull(actor);
-        var label = actor.AsSpan();
-        var slash = label.LastIndexOf('/');
-        var name = label[(slash + 1)..];
-        var parent = slash < 0 ? [] : label[..slash];
-        parent = parent[(parent.LastIndexOf('/') + 1)..];
-        switch (name)
+        var (kind, id) = OwnerOf(actor);
+        switch (kind)
         {
-            case "tasks":
+            case StateOwner.TaskList:
                 view.Tasks?.CheckInvariants();
                 break;
-            case "pidmap" when Id(parent, "ns") is { } nsId:
+            case StateOwner.PidMap:
                 foreach (var map in view.PidMaps)
                 {
-                    if (map.Ns.Id == nsId)
+                    if (map.Ns.Id == id)
                     {
                         map.CheckInvariants();
                     }
                 }
                 CheckAncestorVisibility(view);
                 break;
-            case "cgroups" when view.Cgroups is { } cgroups:
-                cgroups.CheckInvariants();
+            case StateOwner.Namespace:
+                foreach (var ns in view.Namespaces)
+                {
+                    if (ns.Handle.Id == id)
+                    {
+                        ns.CheckInvariants();
+                    }
+                }
+                CheckAncestorVisibility(view);
                 break;
-            case "driver" or "host":
+            case StateOwner.CgroupCore:
+                view.Cgroups?.CheckInvariants();
                 break;
+            case StateOwner.Cgroup:
+                foreach (var css in view.CssOf(id)?.Values ?? [])
+                {
+                    css.CheckInvariants();
+                }
+                break;
+            case StateOwner.Task or StateOwner.Ipc or StateOwner.Driver:
+                break; // no state CheckStep reads, except reference counts (below)
             default:
-                if (Id(name, "ns") is { } ns)
-                {
-                    foreach (var n in view.Namespaces)
-                    {
-                        if (n.Handle.Id == ns)
-                        {
-                            n.CheckInvariants();
-                        }
-                    }
-                    CheckAncestorVisibility(view);
-                }
-                else if (Id(name, "cg") is { } cg && parent is "cgroups")
-                {
-                    foreach (var css in view.CssOf(cg)?.Values ?? [])
-                    {
-                        css.CheckInvariants();
-                    }
-                }
-                else if (!(Id(name, "t") is not null && parent is "tasks") && Id(name, "ipc") is null)
-                {
-                    CheckStep(view); // not a kernel actor of known shape
-                    return;
-                }
-                break;
+                CheckStep(view);
+                return;
         }
         foreach (var map in view.PidMaps)
         {
@@ -119,9 +108,52 @@ public static class KernelInvariants
                 throw new InvariantViolationException($"{map.Ns} destroyed while holding {map.Taken} numbers");
             }
         }
+    }
+
+    /// <summary>Whose state the actor labelled <paramref name="actor"/> owns, by the kernel's actor names (see
+    /// <see cref="CheckAfterStep"/>), and the id in its name (a namespace's for <c>ns1</c> and <c>ns1/pidmap</c>, a
+    /// task's, an IPC namespace's, a cgroup's; 0 otherwise).</summary>
+    public static (StateOwner Kind, int Id) OwnerOf(string actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var label = actor.AsSpan();
+        var slash = label.LastIndexOf('/');
+        var name = label[(slash + 1)..];
+        var parent = slash < 0 ? [] : label[..slash];
+        parent = parent[(parent.LastIndexOf('/') + 1)..];
+        if (name is "tasks")
+        {
+            return (StateOwner.TaskList, 0);
+        }
+        if (name is "pidmap" && Id(parent, "ns") is { } map)
+        {
+            return (StateOwner.PidMap, map);
+        }
+        if (name is "cgroups")
+        {
+            return (StateOwner.CgroupCore, 0);
+        }
+        if (name is "driver" or "host")
+        {
+            return (StateOwner.Driver, 0);
+        }
+        if (Id(name, "ns") is { } ns)
+        {
+            return (StateOwner.Namespace, ns);
+        }
+        if (Id(name, "cg") is { } cg && parent is "cgroups")
+        {
+            return (StateOwner.Cgroup, cg);
+        }
+        if (Id(name, "t") is { } task && parent is "tasks")
+        {
+            return (StateOwner.Task, task);
+        }
+        return Id(name, "ipc") is { } ipc ? (StateOwner.Ipc, ipc) : (StateOwner.Unknown, 0);
 
         static int? Id(ReadOnlySpan<char> name, string prefix) =>
-            name.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(name[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            name.StartsWith(prefix, StringComparison.Ordinal) &&
+            int.TryParse(name[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
                 ? id
                 : null;
     }
@@ -219,4 +251,35 @@ public static class KernelInvariants
             }
         }
     }
+}
+
+/// <summary>Whose state an actor owns, for <see cref="KernelInvariants.CheckAfterStep"/>.</summary>
+public enum StateOwner
+{
+    /// <summary>No kernel actor of known shape (the kernel actor itself, a user's own actor): check everything.</summary>
+    Unknown,
+
+    /// <summary>The task list (<c>tasks</c>).</summary>
+    TaskList,
+
+    /// <summary>A pid namespace's pid map (<c>nsN/pidmap</c>).</summary>
+    PidMap,
+
+    /// <summary>A pid namespace (<c>nsN</c>).</summary>
+    Namespace,
+
+    /// <summary>The cgroup core (<c>cgroups</c>).</summary>
+    CgroupCore,
+
+    /// <summary>One cgroup's controller states (<c>cgroups/cgN</c>).</summary>
+    Cgroup,
+
+    /// <summary>A task (<c>tasks/tN</c>).</summary>
+    Task,
+
+    /// <summary>An IPC namespace (<c>ipcN</c>).</summary>
+    Ipc,
+
+    /// <summary>The scenario driver or the controlled host: no kernel state.</summary>
+    Driver,
 }
