@@ -287,5 +287,7 @@ public sealed class Explorer(ModelRunner runner)
         public string Describe() => Inner.Describe();
 
         public void OnStep(StepRecord step) => (Inner as IStepObserver)?.OnStep(step);
+
+        public bool WantsFootprints => Inner is IStepObserver { WantsFootprints: true };
     }
 }

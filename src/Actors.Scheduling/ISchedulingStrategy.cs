@@ -30,6 +30,12 @@ public interface IStepObserver
 {
     /// <summary>The step just run (its <see cref="StepRecord.Index"/> is 0 at the start of each <c>Run</c> call).</summary>
     void OnStep(StepRecord step);
+
+    /// <summary>Whether the steps shown need the mailboxes they sent to. A wrapper whose inner strategy observes nothing
+    /// says false, and then the controller does not collect them for that run: its records, also those given to the
+    /// <c>afterStep</c> callback, have empty <see cref="StepRecord.SentTo"/>, <see cref="StepRecord.UserSentTo"/> and
+    /// <see cref="StepRecord.SystemSentTo"/> lists.</summary>
+    bool WantsFootprints => true;
 }
 
 /// <summary>Implemented by a strategy that may say its iterations are independent: iteration <c>i</c>'s choices depend

@@ -141,7 +141,7 @@ public sealed class SchedulingController
 
         var observer = strategy as IStepObserver;
         var record = afterStep is not null || observer is not null;
-        _recordFootprints = record;
+        _recordFootprints = observer?.WantsFootprints ?? record;
 
         var steps = 0;
         var stopped = false;

@@ -134,4 +134,41 @@ public sealed class ExplorerSpeedupTests(RunnerFixture fixture, ITestOutputHelpe
         Assert.Equal(one.Schedules, two.Schedules);
         Assert.Equal(one.ViolationCount, two.ViolationCount);
     }
+
+    /// <summary>A strategy observer that says it needs no footprints gets none, and the schedule is the same.</summary>
+    [Fact]
+    public void Footprints_are_collected_only_for_observers_that_want_them()
+    {
+        var scenario = Load("scenarios/races/ns-last-pid-restore.scn");
+        List<StepRecord> Run(bool wants)
+        {
+            var strategy = new Observer(new RandomStrategy(4), wants);
+            strategy.PrepareIteration(0);
+            using var execution = new ScenarioExecution(fixture.Runner.Host, scenario, fixture.Runner.Settings);
+            execution.RunExplored(strategy, 10_000);
+            Assert.Equal(execution.BlockSchedule.Count, strategy.Seen.Count);
+            return strategy.Seen;
+        }
+        var with = Run(wants: true);
+        var without = Run(wants: false);
+        Assert.Equal(with.Select(s => (s.Actor, s.Message)), without.Select(s => (s.Actor, s.Message)));
+        Assert.Contains(with, s => s.SentTo.Count > 0);
+        Assert.All(without, s => Assert.Empty(s.SentTo));
+        Assert.All(without, s => Assert.Empty(s.SystemSentTo));
+    }
+
+    private sealed class Observer(ISchedulingStrategy inner, bool wants) : ISchedulingStrategy, IStepObserver
+    {
+        public List<StepRecord> Seen { get; } = [];
+
+        public bool WantsFootprints => wants;
+
+        public bool PrepareIteration(int iteration) => inner.PrepareIteration(iteration);
+
+        public int Choose(IReadOnlyList<SchedulableItem> enabled, int stepIndex) => inner.Choose(enabled, stepIndex);
+
+        public string Describe() => inner.Describe();
+
+        public void OnStep(StepRecord step) => Seen.Add(step);
+    }
 }
