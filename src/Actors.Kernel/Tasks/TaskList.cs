@@ -129,7 +129,7 @@ public sealed class TaskList
         if (parent is not null)
         {
             group.HasChildSubreaper = parent.Group.HasChildSubreaper || parent.Group.IsChildSubreaper;
-            parent.Children.Add(child);
+            parent.AddChild(child);
         }
         MakeReaperIfInit(child);
         return Errno.None;
@@ -343,8 +343,9 @@ public sealed class TaskList
                     throw new InvariantViolationException($"{t}: its pid's namespace {u.Ns} was destroyed");
                 }
             }
-            foreach (var c in t.Children)
+            for (var i = 0; i < t.Children.Count; i++)
             {
+                var c = t.Children[i];
                 if (!c.IsLeader || !ReferenceEquals(c.Group.RealParent, t) || !_byId.ContainsKey(c.Id))
                 {
                     throw new InvariantViolationException($"{t} lists {c} as a child, but its parent is {c.Group.RealParent}");
@@ -450,11 +451,11 @@ public sealed class TaskList
         {
             var newParent = FindNewReaper(t, reaper);
             var moved = t.Children.ToArray();
-            t.Children.Clear();
+            t.ClearChildren();
             foreach (var c in moved)
             {
                 c.Group.RealParent = newParent;
-                newParent.Children.Add(c);
+                newParent.AddChild(c);
             }
             if (!ReferenceEquals(newParent.Group, t.Group))
             {
@@ -560,7 +561,7 @@ public sealed class TaskList
         p.Group.Members.Remove(p);
         if (p.IsLeader)
         {
-            p.Group.RealParent?.Children.Remove(p);
+            p.Group.RealParent?.RemoveChild(p);
         }
         CancelWaits(p, dead: true);
         _out.Release(p, completion);
@@ -646,8 +647,10 @@ public sealed class TaskList
         for (var k = 0; k < members.Count; k++)
         {
             var thread = members[(start + k) % members.Count];
-            foreach (var c in thread.Children)
+            var children = thread.Children;
+            for (var i = 0; i < children.Count; i++)
             {
+                var c = children[i];
                 var nr = c.Pid.NrIn(ns);
                 if (w.Selector > 0 && nr != w.Selector)
                 {

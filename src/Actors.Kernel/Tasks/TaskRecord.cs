@@ -62,7 +62,16 @@ public sealed class TaskRecord
     internal bool ZapWaiting { get; set; }
 
     /// <summary>Processes (thread-group leaders) whose real_parent is this thread, in the order they became its children.</summary>
-    internal List<TaskRecord> Children { get; } = [];
+    internal IReadOnlyList<TaskRecord> Children => _children ?? (IReadOnlyList<TaskRecord>)[];
+
+    /// <summary>Made at the first child: most tasks never have one (an empty list cost 32 bytes of every task).</summary>
+    private List<TaskRecord>? _children;
+
+    internal void AddChild(TaskRecord child) => (_children ??= []).Add(child);
+
+    internal void RemoveChild(TaskRecord child) => _children?.Remove(child);
+
+    internal void ClearChildren() => _children?.Clear();
 
     /// <summary>Live: not exiting, not exited.</summary>
     public bool Alive => ExitState == ExitState.Running && !Exiting;
@@ -79,8 +88,9 @@ public sealed class ThreadGroup
     /// <summary>The group leader; its pid is the group's tgid. Set once.</summary>
     public TaskRecord Leader { get; internal set; } = null!;
 
-    /// <summary>Threads not yet released, in creation order (thread_head).</summary>
-    internal List<TaskRecord> Members { get; } = [];
+    /// <summary>Threads not yet released, in creation order (thread_head). Room for one at first: most groups never
+    /// get a second thread (a list's default first growth, 4 slots, cost 24 bytes of every task).</summary>
+    internal List<TaskRecord> Members { get; } = new(1);
 
     /// <summary>real_parent of every thread of the group: a thread of the parent process; null when the parent is
     /// outside the scenario (the scenario's init).</summary>
