@@ -188,6 +188,14 @@ public static class MemoryRun
         var info = GC.GetGCMemoryInfo();
         Console.WriteLine($"{what}: GC.GetTotalMemory(true) {heap / 1e6:N1} MB, committed {info.TotalCommittedBytes / 1e6:N1} MB, " +
                           $"working set {ws / 1e6:N1} MB, private bytes {priv / 1e6:N1} MB");
+        string[] names = ["gen0", "gen1", "gen2", "LOH", "POH"];
+        var gens = new List<string>();
+        for (var g = 0; g < info.GenerationInfo.Length && g < names.Length; g++)
+        {
+            var gen = info.GenerationInfo[g];
+            gens.Add($"{names[g]} {gen.SizeAfterBytes / 1e6:N1} / {gen.FragmentationAfterBytes / 1e6:N1} MB");
+        }
+        Console.WriteLine("  after the last GC, size / fragmentation: " + string.Join(", ", gens));
         return (heap, ws, priv);
     }
 
