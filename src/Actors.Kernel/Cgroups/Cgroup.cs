@@ -227,15 +227,8 @@ internal sealed class CgroupTask(int id, Pid.Pid pid, int leaderId, Pid.Pid lead
     public CgroupTask? Next { get; set; }
 
     /// <summary>When it was linked (post_fork), on the core's join clock: its place in every cgroup's listing until a
-    /// migration moves it in one hierarchy.</summary>
+    /// migration moves it in one hierarchy (then the core keeps its join time per hierarchy).</summary>
     public long Joined { get; set; }
-
-    /// <summary>After a migration: when it joined its cgroup of each hierarchy (null until then: <see cref="Joined"/>
-    /// for all).</summary>
-    public long[]? JoinedIn { get; set; }
-
-    /// <summary>When it joined its cgroup of hierarchy <paramref name="h"/>: cgroups list their tasks in this order.</summary>
-    public long JoinedCgroupOf(int h) => JoinedIn?[h] ?? Joined;
 
     /// <summary>cgroup_exit() ran (PF_EXITING as far as cgroups care): no longer counted as populated, never moved.</summary>
     public bool Exited { get; set; }

@@ -68,6 +68,7 @@ public sealed class CgroupCore
     private readonly Dictionary<int, int> _liveThreads = []; // leader id -> threads not exited
     private readonly Dictionary<int, Cgroup> _byId = [];
     private readonly Dictionary<CssSetKey, CssSet> _cssSets = [];
+    private readonly Dictionary<CgroupTask, long[]> _joinedIn = []; // migrated tasks: join time per hierarchy
     private readonly Queue<(object Request, CgroupLockUse Use)> _deferred = new();
     private readonly bool _forkUnlocked;
     private int _readers;
@@ -288,6 +289,7 @@ public sealed class CgroupCore
         }
         var cgroups = t.Cgroups;
         Unlink(t);
+        _joinedIn.Remove(t);
         foreach (var cg in cgroups)
         {
             cg.TaskCount--;
@@ -591,14 +593,15 @@ public sealed class CgroupCore
             // The task leaves its css_set for the one with dst in this hierarchy, and joins dst last.
             Cgroup[] cgroups = [.. t.Cgroups];
             cgroups[h.Index] = dst;
-            if (t.JoinedIn is null)
+            if (!_joinedIn.TryGetValue(t, out var joined))
             {
-                t.JoinedIn = new long[cgroups.Length];
-                Array.Fill(t.JoinedIn, t.Joined);
+                joined = new long[cgroups.Length];
+                Array.Fill(joined, t.Joined);
+                _joinedIn.Add(t, joined);
             }
             Unlink(t);
             FindSet(cgroups).Append(t);
-            t.JoinedIn[h.Index] = ++_joinClock;
+            joined[h.Index] = ++_joinClock;
             src.TaskCount--;
             src.LiveTasks--;
             dst.TaskCount++;
@@ -707,10 +710,10 @@ public sealed class CgroupCore
 
     /// <summary>The tasks linked in <paramref name="cg"/> (exited ones not yet released included), in the order they
     /// joined it: the tasks of its css_sets, by their join time in its hierarchy.</summary>
-    internal static IEnumerable<CgroupTask> TasksOf(Cgroup cg)
+    internal IEnumerable<CgroupTask> TasksOf(Cgroup cg)
     {
         var h = cg.Hierarchy.Index;
-        return cg.Sets.SelectMany(set => set.Tasks).OrderBy(t => t.JoinedCgroupOf(h));
+        return cg.Sets.SelectMany(set => set.Tasks).OrderBy(t => _joinedIn.TryGetValue(t, out var joined) ? joined[h] : t.Joined);
     }
 
     private void Link(CgroupTask t, CssSet set)
@@ -932,6 +935,13 @@ public sealed class CgroupCore
             if (!listed.Contains(t))
             {
                 throw new InvariantViolationException($"task {t.Id} is not listed in its css_set");
+            }
+        }
+        foreach (var t in _joinedIn.Keys)
+        {
+            if (_tasks.GetValueOrDefault(t.Id) != t)
+            {
+                throw new InvariantViolationException($"task {t.Id} is released but keeps its join times");
             }
         }
     }

@@ -3,7 +3,8 @@ using Akka.Actor;
 namespace Actors.Kernel.Tasks;
 
 /// <summary>exit_state of a task (include/linux/sched.h), plus the running state.</summary>
-public enum ExitState
+/// <remarks>A byte, so that a task record packs into 72 bytes instead of 80.</remarks>
+public enum ExitState : byte
 {
     Running,
     /// <summary>EXIT_ZOMBIE: exited, waiting to be reaped; still holds its pid numbers.</summary>
