@@ -20,11 +20,15 @@ namespace Actors.Kernel.Mailboxes;
 /// <see cref="TryPeek"/> and <see cref="CleanUp"/> only from the mailbox's run (one thread at a time, ordered by the
 /// mailbox's status word), or while no run can happen (the controlled dispatcher, between steps);
 /// <see cref="HasMessages"/> and <see cref="Count"/> from any thread.</para>
-/// <para>A producer between its swap and its link is a gap: the consumer does not see its message, nor those linked
-/// after it, until the link is written. That never loses a message, because Akka's producer schedules the mailbox after
-/// <see cref="Enqueue"/> returns: either that schedules a run which finds it, or a run is still going, and the run's
-/// own check for more messages, after it gave up its scheduled state, sees the completed link. Messages from one
-/// producer stay in order (its swaps are ordered); messages from different producers in the order of their swaps.</para>
+/// <para>No lost wakeup: Akka's producer enqueues, then reads the mailbox's status and schedules it unless a run is
+/// going (without a fence when it finds one going); a finishing run clears its status with a CAS and then asks
+/// <see cref="HasMessages"/>. The producer's swap is a full fence, so either the producer sees the cleared status and
+/// schedules, or the run sees the swapped head: <see cref="HasMessages"/> must look at the head, not at the link, which
+/// is a plain store that can still sit in the producer's store buffer when the run looks (that lost messages here:
+/// fork+exit+reap hung within seconds). A producer between its swap and its link is a gap of a few instructions:
+/// <see cref="TryDequeue"/> then waits for the link (as <c>ConcurrentQueue</c> waits for a reserved slot to be
+/// written), and <see cref="Count"/> and <see cref="TryPeek"/> do not count the message yet. Messages from one producer
+/// stay in order; messages from different producers in the order of their swaps.</para>
 /// </remarks>
 public sealed class MpscMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
@@ -38,8 +42,8 @@ public sealed class MpscMessageQueue : IMessageQueue, IUnboundedMessageQueueSema
         _tail = stub;
     }
 
-    /// <summary>Whether a message is linked in (a message still being enqueued is not). Any thread.</summary>
-    public bool HasMessages => First() is not null;
+    /// <summary>Whether a message was enqueued and not dequeued (its link may still be on its way). Any thread.</summary>
+    public bool HasMessages => !ReferenceEquals(Volatile.Read(ref _head), Volatile.Read(ref _tail));
 
     /// <summary>The number of messages linked in: exact when no enqueue or dequeue runs at the same time (the
     /// controlled dispatcher between steps); otherwise a count the queue had at some moment of the walk or a little more.
@@ -88,8 +92,18 @@ public sealed class MpscMessageQueue : IMessageQueue, IUnboundedMessageQueueSema
         var next = Volatile.Read(ref stub.Next);
         if (next is null)
         {
-            envelope = default;
-            return false;
+            if (ReferenceEquals(Volatile.Read(ref _head), stub))
+            {
+                envelope = default;
+                return false;
+            }
+            // A producer swapped its node in and has yet to link it: that is a few instructions away, unless the
+            // producer's thread was preempted right there.
+            var spin = default(SpinWait);
+            while ((next = Volatile.Read(ref stub.Next)) is null)
+            {
+                spin.SpinOnce();
+            }
         }
         envelope = next.Envelope;
         // The node becomes the stub: it must not keep the message alive.
