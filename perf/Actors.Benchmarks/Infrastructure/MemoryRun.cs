@@ -79,6 +79,12 @@ public static class MemoryRun
                           $"(target: under 2 GiB: {(Math.Max(full.WorkingSet, full.Private) < (2L << 30) ? "met" : "missed")}); " +
                           $"before boot: working set {Gib(empty.WorkingSet)}");
 
+        if (Environment.GetEnvironmentVariable("MEMORY_HOLD") is { } hold)
+        {
+            Console.WriteLine($"holding {hold} s, pid {Environment.ProcessId}");
+            Thread.Sleep(TimeSpan.FromSeconds(int.Parse(hold, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         // The tasks are live actors: a sample of them answers gettid with its own number.
         var all = kernel.Context.View.Tasks!.Tasks.Values.ToArray();
         var random = new Random(1);
