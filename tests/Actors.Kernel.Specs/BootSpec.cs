@@ -26,6 +26,24 @@ public sealed class BootSpec(ITestOutputHelper output) : ProcessSpec(output)
         AssertHealthy();
     }
 
+    /// <summary>reference.conf names the model dispatcher's mailbox: every model actor, tasks included, gets an
+    /// <see cref="Mailboxes.MpscMessageQueue"/> (Akka's default would be a ConcurrentQueue of over 1 KB per actor).</summary>
+    [Fact]
+    public void Model_actors_must_get_the_mpsc_mailbox_queue()
+    {
+        var child = Fork(Init, new Calls.Fork());
+        foreach (var actor in new[] { Init.Actor, child.Actor, Ctx.View.TaskListActor, Ctx.View.Kernel })
+        {
+            var cell = Assert.IsType<Akka.Actor.ActorCell>(((Akka.Actor.ActorRefWithCell)actor).Underlying, exactMatch: false);
+            Assert.IsType<Mailboxes.MpscMessageQueue>(cell.Mailbox!.MessageQueue);
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(RootNr(child), Ok(Call(child, new Calls.GetPid())));
+        }
+        AssertHealthy();
+    }
+
     // Race on the thread-pool dispatcher (fails about 9 runs in 10 here; the controlled dispatcher's FIFO hides it).
     [Fact]
     public void Kernel_must_tell_the_root_pid_map_that_it_has_a_child_reaper()

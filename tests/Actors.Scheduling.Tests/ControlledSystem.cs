@@ -23,9 +23,11 @@ internal sealed class ControlledSystem : IDisposable
         }
         """;
 
-    public ControlledSystem(string name = "sched")
+    /// <param name="name">The actor system's name.</param>
+    /// <param name="extraHocon">Layered over <see cref="Hocon"/> (e.g. a mailbox-type for the controlled dispatcher).</param>
+    public ControlledSystem(string name = "sched", string extraHocon = "")
     {
-        System = ActorSystem.Create(name, Hocon);
+        System = ActorSystem.Create(name, Hocon + "\n" + extraHocon);
         Controller = SchedulingController.Get(System);
         Host = ControlledHost.Create(System, DispatcherId);
     }

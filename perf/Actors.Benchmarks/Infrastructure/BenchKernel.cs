@@ -23,6 +23,11 @@ public sealed class BenchKernel : IDisposable
         }
         """;
 
+    /// <summary>Gives the model actors Akka's default mailbox queue (<c>UnboundedMailbox</c>: a <c>ConcurrentQueue</c>)
+    /// instead of the reference config's <c>MpscMailbox</c>: the baseline of the mailbox comparisons (quick mode
+    /// <c>akkamailbox</c>, fork modes <c>...+akka</c>).</summary>
+    public const string AkkaMailboxHocon = "actors.dispatchers.model.mailbox-type = \"Akka.Dispatch.UnboundedMailbox, Akka\"";
+
     /// <summary>How long a setup call or a measured invocation may take before the benchmark fails instead of hanging.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

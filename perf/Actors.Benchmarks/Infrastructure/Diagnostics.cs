@@ -5,16 +5,19 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
+using Actors.Kernel.Mailboxes;
 
 namespace Actors.Benchmarks.Infrastructure;
 
 /// <summary>A mailbox that counts the messages enqueued, by message type (system messages, which do not go through
 /// the queue, are not counted). For <c>quick ... count</c> only: the shared counters slow every send down.</summary>
-/// <remarks>Turned on with <see cref="Hocon"/>, which makes it every actor's default mailbox.</remarks>
+/// <remarks>Turned on with <see cref="Hocon"/>, which makes it every actor's default mailbox and the model
+/// dispatcher's; it wraps the model's queue (<see cref="MpscMessageQueue"/>).</remarks>
 public sealed class CountingMailbox : MailboxType
 {
     /// <summary>Layer this over the benchmark profile to count messages.</summary>
-    public const string Hocon = "akka.actor.default-mailbox.mailbox-type = \"Actors.Benchmarks.Infrastructure.CountingMailbox, Actors.Benchmarks\"";
+    public const string Hocon = "akka.actor.default-mailbox.mailbox-type = \"Actors.Benchmarks.Infrastructure.CountingMailbox, Actors.Benchmarks\"\n" +
+                                "actors.dispatchers.model.mailbox-type = \"Actors.Benchmarks.Infrastructure.CountingMailbox, Actors.Benchmarks\"";
 
     private static readonly ConcurrentDictionary<Type, StrongBox<long>> s_counts = new();
 
@@ -39,7 +42,7 @@ public sealed class CountingMailbox : MailboxType
 
     private sealed class CountingQueue : IMessageQueue, IUnboundedMessageQueueSemantics
     {
-        private readonly UnboundedMessageQueue _inner = new();
+        private readonly MpscMessageQueue _inner = new();
 
         public bool HasMessages => _inner.HasMessages;
 
@@ -107,10 +110,12 @@ public sealed class AllocationSampler : EventListener
 /// the mailbox's next dequeue attempt (Akka's mailbox run tries the next message right after the previous one and
 /// its system messages are handled), by actor kind (from the actor's name) and message type. For <c>quick ...
 /// time</c> only. A gap over <see cref="MaxGapTicks"/> (a run that ended on its throughput limit and resumed later)
-/// is dropped and counted.</summary>
+/// is dropped and counted. Like <see cref="CountingMailbox"/>, every actor's and the model dispatcher's, around the
+/// model's queue.</summary>
 public sealed class TimingMailbox : MailboxType
 {
-    public const string Hocon = "akka.actor.default-mailbox.mailbox-type = \"Actors.Benchmarks.Infrastructure.TimingMailbox, Actors.Benchmarks\"";
+    public const string Hocon = "akka.actor.default-mailbox.mailbox-type = \"Actors.Benchmarks.Infrastructure.TimingMailbox, Actors.Benchmarks\"\n" +
+                                "actors.dispatchers.model.mailbox-type = \"Actors.Benchmarks.Infrastructure.TimingMailbox, Actors.Benchmarks\"";
 
     private static readonly long MaxGapTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 us
     private static readonly ConcurrentDictionary<(string Kind, Type Type), long[]> s_time = new();
@@ -158,7 +163,7 @@ public sealed class TimingMailbox : MailboxType
 
     private sealed class TimingQueue(string kind) : IMessageQueue, IUnboundedMessageQueueSemantics
     {
-        private readonly UnboundedMessageQueue _inner = new();
+        private readonly MpscMessageQueue _inner = new();
         private long _lastTicks;
         private Type? _lastType;
 

@@ -79,6 +79,12 @@ public static class MemoryRun
                           $"(target: under 2 GiB: {(Math.Max(full.WorkingSet, full.Private) < (2L << 30) ? "met" : "missed")}); " +
                           $"before boot: working set {Gib(empty.WorkingSet)}");
 
+        if (Environment.GetEnvironmentVariable("MEMORY_HOLD") is { } hold)
+        {
+            Console.WriteLine($"holding {hold} s, pid {Environment.ProcessId}");
+            Thread.Sleep(TimeSpan.FromSeconds(int.Parse(hold, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         // The tasks are live actors: a sample of them answers gettid with its own number.
         var all = kernel.Context.View.Tasks!.Tasks.Values.ToArray();
         var random = new Random(1);
@@ -188,6 +194,14 @@ public static class MemoryRun
         var info = GC.GetGCMemoryInfo();
         Console.WriteLine($"{what}: GC.GetTotalMemory(true) {heap / 1e6:N1} MB, committed {info.TotalCommittedBytes / 1e6:N1} MB, " +
                           $"working set {ws / 1e6:N1} MB, private bytes {priv / 1e6:N1} MB");
+        string[] names = ["gen0", "gen1", "gen2", "LOH", "POH"];
+        var gens = new List<string>();
+        for (var g = 0; g < info.GenerationInfo.Length && g < names.Length; g++)
+        {
+            var gen = info.GenerationInfo[g];
+            gens.Add($"{names[g]} {gen.SizeAfterBytes / 1e6:N1} / {gen.FragmentationAfterBytes / 1e6:N1} MB");
+        }
+        Console.WriteLine("  after the last GC, size / fragmentation: " + string.Join(", ", gens));
         return (heap, ws, priv);
     }
 

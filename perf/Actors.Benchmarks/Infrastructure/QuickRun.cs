@@ -15,8 +15,10 @@ namespace Actors.Benchmarks.Infrastructure;
 /// <c>quick fork [depth=4] [parents=16] [seconds=10] [modes=blocking]</c>: fork+exit+reap cycles; modes, comma-separated:
 /// blocking (exit and a blocking wait at once), nohang (wait(-1, WNOHANG) after the exit), nextid (next_id at every
 /// level, then the cycle), nextid-inner (next_id at the innermost level only); cg-off, cg-on, cg-limited (the blocking
-/// cycle on a kernel with that <see cref="CgroupSetup"/>; the other modes run with cgroups on, as reference.conf).
-/// Modes with different cgroup setups get one kernel each (in one process, set up and warmed up one after the other).
+/// cycle on a kernel with that <see cref="CgroupSetup"/>; the other modes run with cgroups on, as reference.conf); a mode
+/// with the suffix <c>+akka</c> (e.g. <c>blocking+akka</c>) runs on a kernel whose model actors have Akka's default
+/// mailbox queue instead of the reference config's <c>MpscMailbox</c>.
+/// Modes with different kernels get one kernel each (in one process, set up and warmed up one after the other).
 /// <c>quick ipc [variants=lock,1,16] [seconds=5]</c>: msgget+IPC_RMID pairs; lock, lock2 (2 threads), or N tasks.
 /// <c>quick pid [inflight=64] [seconds=10]</c>: alloc+free through the pid map actor (inflight 0: the lock baseline).
 /// <c>quick memory [count=1000000] [parents=count/1000]</c>: retained memory of live task actors (<see cref="MemoryRun"/>);
@@ -26,7 +28,7 @@ namespace Actors.Benchmarks.Infrastructure;
 /// Add <c>count</c> to count the messages per operation by type (a counting mailbox; slower), <c>alloc</c> to sample
 /// allocations by type (GCAllocationTick), <c>time</c> to measure each actor's time per message (a timing mailbox).
 /// Add <c>dedicated</c> to run the model actors on a ForkJoinDispatcher with 2 dedicated threads instead of the thread pool,
-/// <c>smallmailbox</c> to give every actor a <see cref="SmallMailbox"/> (an experiment on retained memory).
+/// <c>akkamailbox</c> to give them Akka's default mailbox queue (<see cref="BenchKernel.AkkaMailboxHocon"/>) in every mode.
 /// <c>quick wakeup</c>: whether a blocked wait(-1) is woken when the child exits later (exit code 1 if not).
 /// </remarks>
 public static class QuickRun
@@ -41,11 +43,11 @@ public static class QuickRun
         var time = args.Contains("time");
         var alloc = args.Contains("alloc");
         var dedicated = args.Contains("dedicated");
-        var small = args.Contains("smallmailbox");
+        var akkaMailbox = args.Contains("akkamailbox");
         var rounds = args.Where(a => a.StartsWith("rounds=", StringComparison.Ordinal)).Select(a => int.Parse(a[7..], Inv)).LastOrDefault();
-        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated" or "smallmailbox") && !a.StartsWith("rounds=", StringComparison.Ordinal))];
+        args = [.. args.Where(a => a is not ("count" or "time" or "alloc" or "dedicated" or "akkamailbox") && !a.StartsWith("rounds=", StringComparison.Ordinal))];
         BenchKernel.ExtraHocon = (count ? CountingMailbox.Hocon : time ? TimingMailbox.Hocon : "") + "\n" + (dedicated ? DedicatedHocon : "") +
-                                 "\n" + (small ? SmallMailbox.Hocon : "");
+                                 "\n" + (akkaMailbox ? BenchKernel.AkkaMailboxHocon : "");
         using var sampler = alloc ? new AllocationSampler() : null;
         var what = args.Length > 0 ? args[0] : "fork";
         int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i], Inv) : dflt;
@@ -55,24 +57,25 @@ public static class QuickRun
             case "fork":
             {
                 var modes = Str(4, "blocking").Split(',');
-                // One kernel per cgroup setup, in the order the modes name them, warmed up with its modes.
-                var kernels = modes.GroupBy(m => ParseMode(m).Cgroups).ToDictionary(g => g.Key, g =>
+                // One kernel per cgroup setup and mailbox, in the order the modes name them, warmed up with its modes.
+                var kernels = modes.GroupBy(m => (ParseMode(m).Cgroups, ParseMode(m).AkkaMailbox)).ToDictionary(g => g.Key, g =>
                 {
                     var k = new ForkExitReapBenchmarks
                     {
                         Depth = Arg(1, 4),
                         Parents = Arg(2, 16),
-                        Cgroups = g.Key,
+                        Cgroups = g.Key.Cgroups,
+                        AkkaMailbox = g.Key.AkkaMailbox,
                         WarmUpModes = [.. g.Select(m => ParseMode(m).Mode).Distinct()],
                     };
                     k.Setup();
                     return k;
                 });
-                Console.WriteLine($"fork+exit+reap, depth {Arg(1, 4)}, {Arg(2, 16)} parents, cgroups {string.Join(", ", kernels.Keys)}");
+                Console.WriteLine($"fork+exit+reap, depth {Arg(1, 4)}, {Arg(2, 16)} parents, kernels (cgroups, Akka's mailbox) {string.Join(", ", kernels.Keys)}");
                 long retries = 0;
                 Alternate(Arg(3, 10), rounds, sampler,
                     [.. modes.Select(m => ParseMode(m)).Select((m, i) => new Variant(modes[i], ForkExitReapBenchmarks.Ops,
-                        () => retries += kernels[m.Cgroups].RunCycles(ForkExitReapBenchmarks.Ops, check: false, m.Mode).WaitRetries))]);
+                        () => retries += kernels[(m.Cgroups, m.AkkaMailbox)].RunCycles(ForkExitReapBenchmarks.Ops, check: false, m.Mode).WaitRetries))]);
                 if (retries > 0)
                 {
                     Console.WriteLine($"WNOHANG waits repeated: {retries:N0}");
@@ -131,7 +134,10 @@ public static class QuickRun
 
     private static System.Globalization.CultureInfo Inv => System.Globalization.CultureInfo.InvariantCulture;
 
-    private static (CycleMode Mode, CgroupSetup Cgroups) ParseMode(string m) => m switch
+    private static (CycleMode Mode, CgroupSetup Cgroups, bool AkkaMailbox) ParseMode(string m) =>
+        m.EndsWith("+akka", StringComparison.Ordinal) ? (ParseCycle(m[..^5]).Mode, ParseCycle(m[..^5]).Cgroups, true) : (ParseCycle(m).Mode, ParseCycle(m).Cgroups, false);
+
+    private static (CycleMode Mode, CgroupSetup Cgroups) ParseCycle(string m) => m switch
     {
         "blocking" => (CycleMode.Blocking, CgroupSetup.On),
         "nohang" => (CycleMode.NoHang, CgroupSetup.On),
@@ -140,7 +146,7 @@ public static class QuickRun
         "cg-off" => (CycleMode.Blocking, CgroupSetup.Off),
         "cg-on" => (CycleMode.Blocking, CgroupSetup.On),
         "cg-limited" => (CycleMode.Blocking, CgroupSetup.Limited),
-        _ => throw new ArgumentException($"unknown fork mode '{m}' (blocking, nohang, nextid, nextid-inner, cg-off, cg-on, cg-limited)"),
+        _ => throw new ArgumentException($"unknown fork mode '{m}' (blocking, nohang, nextid, nextid-inner, cg-off, cg-on, cg-limited; each with +akka)"),
     };
 
     /// <summary>One body to measure: <c>Call</c> does <c>OpsPerCall</c> operations.</summary>

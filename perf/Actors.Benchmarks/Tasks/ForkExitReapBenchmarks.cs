@@ -51,6 +51,10 @@ public partial class ForkExitReapBenchmarks
     /// measures must be in it.</summary>
     public CycleMode[] WarmUpModes { get; set; } = [CycleMode.Blocking];
 
+    /// <summary>The model actors get Akka's default mailbox queue instead of the reference config's
+    /// (<see cref="BenchKernel.AkkaMailboxHocon"/>; quick mode only, the baseline of the mailbox comparison).</summary>
+    public bool AkkaMailbox { get; set; }
+
     /// <summary>Pid namespace levels a forked child gets a number in.</summary>
     [Params(1, 4, 32)]
     public int Depth { get; set; }
@@ -62,7 +66,8 @@ public partial class ForkExitReapBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _kernel = BenchKernel.Boot($"forkexitreap-{Cgroups}", CgroupHocon);
+        _kernel = BenchKernel.Boot($"forkexitreap-{Cgroups}{(AkkaMailbox ? "-akkamailbox" : "")}",
+            CgroupHocon + "\n" + (AkkaMailbox ? BenchKernel.AkkaMailboxHocon : ""));
         var init = _kernel.Init!;
         for (var level = 1; level < Depth; level++)
         {

@@ -74,9 +74,12 @@ public sealed class Cgroup
     /// <summary>The actor that owns this cgroup's css states (none for a hierarchy's root).</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
 
-    /// <summary>Tasks linked here, in the order they joined, including exited ones not yet released (css_set task
-    /// lists: tasks, then dying_tasks).</summary>
-    internal LinkedList<CgroupTask> Tasks { get; } = new();
+    /// <summary>The css_sets that have this cgroup in its hierarchy (cgrp_cset_links), in the order they were made:
+    /// the tasks linked here are theirs. <see cref="CgroupCore.TasksOf"/> lists them in the order they joined.</summary>
+    internal List<CssSet> Sets { get; } = [];
+
+    /// <summary>Tasks linked here, including exited ones not yet released.</summary>
+    public int TaskCount { get; internal set; }
 
     /// <summary>Linked tasks that have not run cgroup_exit (nr_tasks of the cgroup's css_sets).</summary>
     public int LiveTasks { get; internal set; }
@@ -128,17 +131,104 @@ public sealed class Cgroup
     public override string ToString() => $"{Hierarchy?.Name}:{(Parent is null ? "(root)" : ScenarioPath)}";
 }
 
-/// <summary>What the core knows of a task (its cg_list entries): identity, numbers, and its cgroup in every
-/// hierarchy.</summary>
-internal sealed class CgroupTask(int id, Pid.Pid pid, int leaderId, Pid.Pid leaderPid, int hierarchies)
+/// <summary>A css_set (Linux <c>struct css_set</c>): one cgroup per hierarchy, shared by every task that is in exactly
+/// those cgroups, and those tasks in the order they joined it (its cg_list heads).</summary>
+/// <remarks>Shared so that a task costs one list link whatever the number of hierarchies (a fork joins its parent's
+/// set); made when a migration needs a new combination, dropped when its last task is released. Owned by the
+/// <see cref="CgroupCore"/>; not thread-safe.</remarks>
+internal sealed class CssSet(Cgroup[] cgroups)
+{
+    /// <summary>The cgroup of each hierarchy, by <see cref="CgroupHierarchy.Index"/>. Never changed.</summary>
+    public Cgroup[] Cgroups { get; } = cgroups;
+
+    /// <summary>The first and last task of the set's list (linked through <see cref="CgroupTask.Prev"/> and
+    /// <see cref="CgroupTask.Next"/>).</summary>
+    public CgroupTask? First { get; set; }
+
+    public CgroupTask? Last { get; set; }
+
+    /// <summary>Tasks in the list.</summary>
+    public int Count { get; set; }
+
+    /// <summary>The tasks, in list order.</summary>
+    public IEnumerable<CgroupTask> Tasks
+    {
+        get
+        {
+            for (var t = First; t is not null; t = t.Next)
+            {
+                yield return t;
+            }
+        }
+    }
+
+    public void Append(CgroupTask t)
+    {
+        t.Set = this;
+        t.Prev = Last;
+        t.Next = null;
+        if (Last is null)
+        {
+            First = t;
+        }
+        else
+        {
+            Last.Next = t;
+        }
+        Last = t;
+        Count++;
+    }
+
+    public void Remove(CgroupTask t)
+    {
+        if (t.Prev is null)
+        {
+            First = t.Next;
+        }
+        else
+        {
+            t.Prev.Next = t.Next;
+        }
+        if (t.Next is null)
+        {
+            Last = t.Prev;
+        }
+        else
+        {
+            t.Next.Prev = t.Prev;
+        }
+        t.Prev = null;
+        t.Next = null;
+        Count--;
+    }
+
+    public override string ToString() => $"css_set({string.Join(", ", Cgroups.Select(c => c.ToString()))})";
+}
+
+/// <summary>What the core knows of a task: identity, numbers, its css_set (its cgroup in every hierarchy) and when it
+/// joined each of those cgroups.</summary>
+internal sealed class CgroupTask(int id, Pid.Pid pid, int leaderId, Pid.Pid leaderPid)
 {
     public int Id { get; } = id;
     public Pid.Pid Pid { get; } = pid;
     public int LeaderId { get; } = leaderId;
     public Pid.Pid LeaderPid { get; } = leaderPid;
     public bool IsLeader => Id == LeaderId;
-    public Cgroup[] Cgroups { get; } = new Cgroup[hierarchies];
-    public LinkedListNode<CgroupTask>[] Nodes { get; } = new LinkedListNode<CgroupTask>[hierarchies];
+
+    /// <summary>Its css_set (set when linked, replaced by a migration).</summary>
+    public CssSet Set { get; set; } = null!;
+
+    /// <summary>Its cgroup in every hierarchy (the css_set's; never modify).</summary>
+    public Cgroup[] Cgroups => Set.Cgroups;
+
+    /// <summary>Neighbours in the css_set's task list.</summary>
+    public CgroupTask? Prev { get; set; }
+
+    public CgroupTask? Next { get; set; }
+
+    /// <summary>When it was linked (post_fork), on the core's join clock: its place in every cgroup's listing until a
+    /// migration moves it in one hierarchy (then the core keeps its join time per hierarchy).</summary>
+    public long Joined { get; set; }
 
     /// <summary>cgroup_exit() ran (PF_EXITING as far as cgroups care): no longer counted as populated, never moved.</summary>
     public bool Exited { get; set; }

@@ -67,11 +67,14 @@ public sealed class CgroupCore
     private readonly Dictionary<(int Ns, int Nr), CgroupTask> _byNumber = [];
     private readonly Dictionary<int, int> _liveThreads = []; // leader id -> threads not exited
     private readonly Dictionary<int, Cgroup> _byId = [];
+    private readonly Dictionary<CssSetKey, CssSet> _cssSets = [];
+    private readonly Dictionary<CgroupTask, long[]> _joinedIn = []; // migrated tasks: join time per hierarchy
     private readonly Queue<(object Request, CgroupLockUse Use)> _deferred = new();
     private readonly bool _forkUnlocked;
     private int _readers;
     private int _nextId;
     private long _nextTicket;
+    private long _joinClock;
 
     /// <summary>Mounts the hierarchies: one v1 hierarchy per name in <paramref name="v1"/> (each binds the controller of
     /// that name), then the unified one with every other controller of <paramref name="subsystems"/>; the scenario's
@@ -140,8 +143,8 @@ public sealed class CgroupCore
         {
             _outbox.CreateActor(h.Top, [.. h.Top.CssSubsystems]);
         }
-        var init = new CgroupTask(initId, initPid, initId, initPid, _hierarchies.Count);
-        Link(init, [.. _hierarchies.Select(h => h.Top)]);
+        var init = new CgroupTask(initId, initPid, initId, initPid);
+        Link(init, FindSet([.. _hierarchies.Select(h => h.Top)]));
         foreach (var h in _hierarchies)
         {
             ChargeChain(init.Cgroups[h.Index], +1);
@@ -241,11 +244,13 @@ public sealed class CgroupCore
             throw new InvariantViolationException($"task {childId} is linked twice");
         }
         // The deliberate bug (no rwsem): the child joins the parent's cgroups as they are now, which a migration may
-        // have changed since the charge.
-        var cgroups = _forkUnlocked && _tasks.TryGetValue(ticket.ParentId, out var parent)
-            ? [.. parent.Cgroups]
-            : ticket.CgroupIds.Select(id => _byId[id]).ToArray();
-        Link(new CgroupTask(childId, childPid, leaderId, leaderPid, _hierarchies.Count), cgroups);
+        // have changed since the charge. Otherwise the cgroups the fork took: the parent's css_set while the parent is
+        // still in it (always, unless the model is broken), else the set of those cgroups.
+        var parentSet = _tasks.TryGetValue(ticket.ParentId, out var parent) ? parent.Set : null;
+        var set = parentSet is not null && (_forkUnlocked || IsSetOf(parentSet, ticket.CgroupIds))
+            ? parentSet
+            : FindSet([.. ticket.CgroupIds.Select(id => _byId[id])]);
+        Link(new CgroupTask(childId, childPid, leaderId, leaderPid), set);
     }
 
     /// <summary>cgroup_exit(): the task stops counting as populated (it stays linked, dying, until released).</summary>
@@ -282,10 +287,12 @@ public sealed class CgroupCore
         {
             _byNumber.Remove((n.Ns.Id, n.Nr));
         }
-        for (var i = 0; i < t.Cgroups.Length; i++)
+        var cgroups = t.Cgroups;
+        Unlink(t);
+        _joinedIn.Remove(t);
+        foreach (var cg in cgroups)
         {
-            var cg = t.Cgroups[i];
-            cg.Tasks.Remove(t.Nodes[i]);
+            cg.TaskCount--;
             ChargeChain(cg, -1);
             ReleaseIfUnused(cg);
         }
@@ -357,14 +364,14 @@ public sealed class CgroupCore
         {
             case "tasks":
                 // v1 pidlists: sorted, unique, numbers in the reader's namespace, invisible tasks left out.
-                return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
+                return (Lines(TasksOf(cg).Where(t => !t.Exited).Select(t => t.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs" when !cg.Hierarchy.OnDefault:
                 // v1: the tgid of every live task here, so a process is listed wherever one of its threads is.
-                return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
+                return (Lines(TasksOf(cg).Where(t => !t.Exited).Select(t => t.LeaderPid.NrIn(ns)).Where(n => n > 0).Distinct().Order()), Errno.None);
             case "cgroup.procs":
                 return (Lines(Procs(cg).Select(t => t.LeaderPid.NrIn(ns))), Errno.None);
             case "cgroup.threads":
-                return (Lines(cg.Tasks.Where(t => !t.Exited).Select(t => t.NrIn(ns))), Errno.None);
+                return (Lines(TasksOf(cg).Where(t => !t.Exited).Select(t => t.NrIn(ns))), Errno.None);
             case "notify_on_release":
                 return (cg.NotifyOnRelease ? "1\n" : "0\n", Errno.None);
             case "cgroup.clone_children":
@@ -521,7 +528,7 @@ public sealed class CgroupCore
         {
             c.NrDescendants--;
         }
-        if (cg.Tasks.Count > 0 || cg.Dying.Count > 0)
+        if (cg.TaskCount > 0 || cg.Dying.Count > 0)
         {
             parent.Dying.Add(cg);
         }
@@ -583,10 +590,21 @@ public sealed class CgroupCore
             // common ancestors' peak sees the task twice for a moment, as in Linux).
             ChargeChain(dst, +1);
             ChargeChain(src, -1);
-            src.Tasks.Remove(t.Nodes[h.Index]);
+            // The task leaves its css_set for the one with dst in this hierarchy, and joins dst last.
+            Cgroup[] cgroups = [.. t.Cgroups];
+            cgroups[h.Index] = dst;
+            if (!_joinedIn.TryGetValue(t, out var joined))
+            {
+                joined = new long[cgroups.Length];
+                Array.Fill(joined, t.Joined);
+                _joinedIn.Add(t, joined);
+            }
+            Unlink(t);
+            FindSet(cgroups).Append(t);
+            joined[h.Index] = ++_joinClock;
+            src.TaskCount--;
             src.LiveTasks--;
-            t.Cgroups[h.Index] = dst;
-            t.Nodes[h.Index] = dst.Tasks.AddLast(t);
+            dst.TaskCount++;
             dst.LiveTasks++;
             CheckForRelease(before);
             ReleaseIfUnused(src);
@@ -688,33 +706,93 @@ public sealed class CgroupCore
 
     /// <summary>The number of unreleased tasks at or below <paramref name="cg"/>, removed children included: what a
     /// charging css there holds (the quiescent charge invariant).</summary>
-    public static int TasksBelow(Cgroup cg) => cg.Tasks.Count + cg.Children.Values.Sum(TasksBelow) + cg.Dying.Sum(TasksBelow);
+    public static int TasksBelow(Cgroup cg) => cg.TaskCount + cg.Children.Values.Sum(TasksBelow) + cg.Dying.Sum(TasksBelow);
 
-    private void Link(CgroupTask t, Cgroup[] cgroups)
+    /// <summary>The tasks linked in <paramref name="cg"/> (exited ones not yet released included), in the order they
+    /// joined it: the tasks of its css_sets, by their join time in its hierarchy.</summary>
+    internal IEnumerable<CgroupTask> TasksOf(Cgroup cg)
     {
+        var h = cg.Hierarchy.Index;
+        return cg.Sets.SelectMany(set => set.Tasks).OrderBy(t => _joinedIn.TryGetValue(t, out var joined) ? joined[h] : t.Joined);
+    }
+
+    private void Link(CgroupTask t, CssSet set)
+    {
+        foreach (var cg in set.Cgroups)
+        {
+            if (!cg.Online && cg.TaskCount == 0)
+            {
+                throw new InvariantViolationException($"task {t.Id} linked into removed cgroup {cg}");
+            }
+        }
         _tasks.Add(t.Id, t);
         foreach (var n in t.Pid.Numbers)
         {
             _byNumber[(n.Ns.Id, n.Nr)] = t;
         }
         _liveThreads[t.LeaderId] = _liveThreads.GetValueOrDefault(t.LeaderId) + 1;
-        for (var i = 0; i < cgroups.Length; i++)
+        t.Joined = ++_joinClock;
+        set.Append(t);
+        foreach (var cg in set.Cgroups)
         {
-            var cg = cgroups[i];
-            if (!cg.Online && cg.Tasks.Count == 0)
-            {
-                throw new InvariantViolationException($"task {t.Id} linked into removed cgroup {cg}");
-            }
-            t.Cgroups[i] = cg;
-            t.Nodes[i] = cg.Tasks.AddLast(t);
+            cg.TaskCount++;
             cg.LiveTasks++;
         }
+    }
+
+    /// <summary>Takes the task out of its css_set's list; drops the set when that was its last task (put_css_set()).
+    /// The cgroups' counts are the caller's.</summary>
+    private void Unlink(CgroupTask t)
+    {
+        var set = t.Set;
+        set.Remove(t);
+        if (set.Count == 0)
+        {
+            _cssSets.Remove(new CssSetKey(set.Cgroups));
+            foreach (var cg in set.Cgroups)
+            {
+                cg.Sets.Remove(set);
+            }
+        }
+    }
+
+    /// <summary>find_css_set(): the css_set of exactly <paramref name="cgroups"/> (one per hierarchy), made and linked
+    /// to them if there is none.</summary>
+    private CssSet FindSet(Cgroup[] cgroups)
+    {
+        var key = new CssSetKey(cgroups);
+        if (!_cssSets.TryGetValue(key, out var set))
+        {
+            set = new CssSet(cgroups);
+            _cssSets.Add(key, set);
+            foreach (var cg in cgroups)
+            {
+                cg.Sets.Add(set);
+            }
+        }
+        return set;
+    }
+
+    private static bool IsSetOf(CssSet set, ImmutableArray<int> cgroupIds)
+    {
+        if (set.Cgroups.Length != cgroupIds.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < cgroupIds.Length; i++)
+        {
+            if (set.Cgroups[i].Id != cgroupIds[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Leaders shown by cgroup.procs (CSS_TASK_ITER_PROCS): live leaders, and dying leaders whose group still
     /// has a live thread.</summary>
     private IEnumerable<CgroupTask> Procs(Cgroup cg) =>
-        cg.Tasks.Where(t => t.IsLeader && (!t.Exited || _liveThreads.ContainsKey(t.Id)));
+        TasksOf(cg).Where(t => t.IsLeader && (!t.Exited || _liveThreads.ContainsKey(t.Id)));
 
     private CgroupTask Task(int id) => _tasks.TryGetValue(id, out var t)
         ? t
@@ -737,7 +815,7 @@ public sealed class CgroupCore
 
     private void ReleaseIfUnused(Cgroup cg)
     {
-        if (!cg.Online && cg.Tasks.Count == 0 && cg.Dying.Count == 0)
+        if (!cg.Online && cg.TaskCount == 0 && cg.Dying.Count == 0)
         {
             Free(cg);
             if (cg.Parent is { } p && p.Dying.Remove(cg))
@@ -822,26 +900,65 @@ public sealed class CgroupCore
         {
             CheckTree(h.Top);
         }
+        var listed = new HashSet<CgroupTask>();
+        foreach (var (key, set) in _cssSets)
+        {
+            if (!key.Equals(new CssSetKey(set.Cgroups)) || set.Cgroups.Length != _hierarchies.Count)
+            {
+                throw new InvariantViolationException($"{set} is registered under another key or lacks a hierarchy");
+            }
+            CgroupTask? prev = null;
+            var count = 0;
+            foreach (var t in set.Tasks)
+            {
+                if (t.Set != set || t.Prev != prev || !listed.Add(t) || _tasks.GetValueOrDefault(t.Id) != t)
+                {
+                    throw new InvariantViolationException($"{set}: task {t.Id} is misplaced in its list");
+                }
+                prev = t;
+                count++;
+            }
+            if (set.Last != prev || set.Count != count || count == 0)
+            {
+                throw new InvariantViolationException($"{set}: {set.Count} tasks counted, list ends wrong or is empty");
+            }
+            for (var i = 0; i < set.Cgroups.Length; i++)
+            {
+                if (set.Cgroups[i].Hierarchy != _hierarchies[i] || !set.Cgroups[i].Sets.Contains(set))
+                {
+                    throw new InvariantViolationException($"{set} is not linked to its cgroup of {_hierarchies[i].Name}");
+                }
+            }
+        }
         foreach (var t in _tasks.Values)
         {
-            for (var i = 0; i < _hierarchies.Count; i++)
+            if (!listed.Contains(t))
             {
-                if (t.Cgroups[i] is null || t.Nodes[i].List != t.Cgroups[i].Tasks)
-                {
-                    throw new InvariantViolationException($"task {t.Id} is not listed in its cgroup of {_hierarchies[i].Name}");
-                }
+                throw new InvariantViolationException($"task {t.Id} is not listed in its css_set");
+            }
+        }
+        foreach (var t in _joinedIn.Keys)
+        {
+            if (_tasks.GetValueOrDefault(t.Id) != t)
+            {
+                throw new InvariantViolationException($"task {t.Id} is released but keeps its join times");
             }
         }
     }
 
-    private static void CheckTree(Cgroup cg)
+    private void CheckTree(Cgroup cg)
     {
-        var live = cg.Tasks.Count(t => !t.Exited);
+        var tasks = cg.Sets.SelectMany(set => set.Tasks).ToList();
+        var live = tasks.Count(t => !t.Exited);
         if (live != cg.LiveTasks)
         {
             throw new InvariantViolationException($"cgroup {cg}: {cg.LiveTasks} live tasks counted, {live} listed");
         }
-        if (cg.Tasks.Any(t => t.Cgroups[cg.Hierarchy.Index] != cg))
+        if (tasks.Count != cg.TaskCount)
+        {
+            throw new InvariantViolationException($"cgroup {cg}: {cg.TaskCount} tasks counted, {tasks.Count} listed");
+        }
+        if (cg.Sets.Any(set => set.Cgroups[cg.Hierarchy.Index] != cg || !_cssSets.ContainsKey(new CssSetKey(set.Cgroups))))
         {
             throw new InvariantViolationException($"cgroup {cg} lists a task that is elsewhere");
         }
@@ -908,4 +1025,24 @@ public enum CgroupFileOp
     Write,
     Mkdir,
     Rmdir,
+}
+
+/// <summary>A css_set's identity for the core's lookup table: its cgroups, compared by reference, one per hierarchy.</summary>
+internal readonly struct CssSetKey(Cgroup[] cgroups) : IEquatable<CssSetKey>
+{
+    private readonly Cgroup[] _cgroups = cgroups;
+
+    public bool Equals(CssSetKey other) => _cgroups.AsSpan().SequenceEqual(other._cgroups);
+
+    public override bool Equals(object? obj) => obj is CssSetKey other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var cg in _cgroups)
+        {
+            hash.Add(cg.Id);
+        }
+        return hash.ToHashCode();
+    }
 }

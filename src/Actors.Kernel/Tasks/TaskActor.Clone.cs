@@ -12,14 +12,14 @@ public sealed partial class TaskActor
     private const CloneFlags NewNamespaceFlags =
         CloneFlags.CLONE_NEWPID | CloneFlags.CLONE_NEWIPC | CloneFlags.CLONE_NEWUTS | CloneFlags.CLONE_NEWNS | CloneFlags.CLONE_NEWNET;
 
-    private bool ChildrenInOwnNs => ReferenceEquals(_pid.Ns, _proxy!.PidNsForChildren);
+    private bool ChildrenInOwnNs => ReferenceEquals(TaskPid.Ns, _proxy!.PidNsForChildren);
 
     private void StartClone(CloneFlags flags, ImmutableArray<int> setTid)
     {
         var errno = CloneRules.Check(flags, setTid.Length, _unkillable, ChildrenInOwnNs);
         // The model's rule for the 2008 next_id: a clone with both set_tid and pending ids is ambiguous: EINVAL, the
         // slot untouched (the call fails before id allocation).
-        if (errno == Errno.None && setTid.Length > 0 && _nextId.Peek() is not null)
+        if (errno == Errno.None && setTid.Length > 0 && NextId.Peek() is not null)
         {
             errno = Errno.EINVAL;
         }
@@ -153,7 +153,7 @@ public sealed partial class TaskActor
     {
         op.Target = target;
         op.ChildProxy = (op.Flags & NewNamespaceFlags) != 0 ? NewProxy(target, op.Flags, op.NewIpc) : _proxy!.Get();
-        if (_nextId.Take() is { } ids)
+        if (NextId.Take() is { } ids)
         {
             // next_id ids are longs; one beyond int range can only be >= pid_max: EINVAL at its level, as set_tid.
             op.SetTid = [.. ids.Select(id => (int)Math.Min(id, int.MaxValue))];
@@ -257,7 +257,7 @@ public sealed partial class TaskActor
             _ctx.View.CgroupCoreActor.Tell(new CgroupProtocol.PostFork(t, m.Child.Id, m.Child.Pid, leader.Id, leader.Pid));
         }
         // fork returns the child's number in the parent's active namespace (pid_vnr()).
-        Finish(SyscallResult.Ok(0, op.Pid!.NrIn(_pid.Ns)) with { NewTask = m.Child });
+        Finish(SyscallResult.Ok(0, op.Pid!.NrIn(TaskPid.Ns)) with { NewTask = m.Child });
     }
 
     private void FailClone(CloneOp op, Errno errno)

@@ -17,7 +17,7 @@ public sealed partial class TaskActor
             Finish(SyscallResult.Fail(0, Errno.ENOENT));
             return;
         }
-        _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.File(_call!.Seq, op, p, value, _record.Id, _pid.Ns, Self));
+        _ctx.View.CgroupCoreActor.Tell(new Cgroups.CgroupProtocol.File(_call!.Seq, op, p, value, _record.Id, TaskPid.Ns, Self));
     }
 
     private void StartRead(string path)
@@ -41,7 +41,7 @@ public sealed partial class TaskActor
         {
             case ProcPath.Sysctl s:
                 // Sysctls of the pid namespace act on the caller's *active* namespace (task_active_pid_ns(current)).
-                _pid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, null));
+                TaskPid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, null));
                 break;
             case ProcPath.Status st:
                 _taskList.Tell(new TaskListProtocol.ReadStatus(_call!.Seq, _record.Id, st.Pid, st.Tid, st.Self, st.Thread));
@@ -52,7 +52,7 @@ public sealed partial class TaskActor
             case ProcPath.NextId n when NextIdTarget(n) is var own && own != NextIdWhose.None:
                 if (own == NextIdWhose.Mine)
                 {
-                    var text = _nextId.Read();
+                    var text = NextId.Read();
                     Finish(SyscallResult.String(0, text.Length > 0 ? text + "\n" : ""));
                 }
                 else
@@ -79,8 +79,8 @@ public sealed partial class TaskActor
     private NextIdWhose NextIdTarget(ProcPath.NextId n)
     {
         var process = _ctx.Settings.NextIdScope == NextIdScope.Process;
-        var myTid = _pid.Numbers[0].Nr;
-        var myTgid = _leaderPid.Numbers[0].Nr;
+        var myTid = TaskPid.Numbers[0].Nr;
+        var myTgid = LeaderPid.Numbers[0].Nr;
         if (n.Self)
         {
             return n.Thread != process ? NextIdWhose.Mine : NextIdWhose.None;
@@ -110,7 +110,7 @@ public sealed partial class TaskActor
                     Finish(e1 == Errno.None ? SyscallResult.Ok(0, 0) : SyscallResult.Fail(0, e1));
                     return;
                 }
-                _pid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, v.Value));
+                TaskPid.Ns.PidMap.Tell(new PidMapProtocol.Sysctl(_call!.Seq, s.Which, v.Value));
                 break;
             case ProcPath.Status:
                 // /proc/PID/status is mode 0444, which a privileged task's open ignores (CAP_DAC_OVERRIDE); the file has
@@ -129,7 +129,7 @@ public sealed partial class TaskActor
             case ProcPath.NextId n when NextIdTarget(n) is var whose && whose != NextIdWhose.None:
                 if (whose == NextIdWhose.Mine)
                 {
-                    var e = _nextId.Write(value);
+                    var e = NextId.Write(value);
                     Finish(e == Errno.None ? SyscallResult.Ok(0, 0) : SyscallResult.Fail(0, e));
                 }
                 else

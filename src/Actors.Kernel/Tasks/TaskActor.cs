@@ -17,10 +17,7 @@ public sealed partial class TaskActor : UntypedActor
     private readonly KernelContext _ctx;
     private readonly TaskRecord _record;
     private readonly IActorRef _taskList;
-    private readonly Pid.Pid _pid;
-    private readonly Pid.Pid _leaderPid;
     private readonly bool _unkillable;
-    private readonly NextIdSlot _nextId;
     private NsProxy? _proxy;
     private InFlight? _call;
     private long _seq;
@@ -32,12 +29,21 @@ public sealed partial class TaskActor : UntypedActor
         _ctx = ctx;
         _record = record;
         _taskList = taskList;
-        _pid = record.Pid;
-        _leaderPid = record.Group.Leader.Pid;
         _unkillable = record.Group.Unkillable;
-        _nextId = record.NextId;
         _proxy = proxy;
     }
+
+    // Read from the record, not copied into fields (8 bytes each, of every task): the record's pid and next_id slot
+    // never change, nor does its group's leader once the task exists (the model has no exec, hence no de_thread()).
+
+    /// <summary>The task's pid.</summary>
+    private Pid.Pid TaskPid => _record.Pid;
+
+    /// <summary>Its thread group leader's pid (the tgid's).</summary>
+    private Pid.Pid LeaderPid => _record.Group.Leader.Pid;
+
+    /// <summary>Its next_id slot (shared by its process's threads under next-id-scope = process).</summary>
+    private NextIdSlot NextId => _record.NextId;
 
     /// <summary>One switch instead of a handler table: a task actor is created per fork, and building ReceiveActor's
     /// table per instance was a fifth of fork's cost (measured in perf/).</summary>
@@ -128,10 +134,10 @@ public sealed partial class TaskActor : UntypedActor
         switch (m.Syscall)
         {
             case Calls.GetPid:
-                Finish(SyscallResult.Ok(0, _leaderPid.NrIn(_pid.Ns)));
+                Finish(SyscallResult.Ok(0, LeaderPid.NrIn(TaskPid.Ns)));
                 break;
             case Calls.GetTid:
-                Finish(SyscallResult.Ok(0, _pid.Numbers[^1].Nr));
+                Finish(SyscallResult.Ok(0, TaskPid.Numbers[^1].Nr));
                 break;
             case Calls.GetPpid:
                 _taskList.Tell(new TaskListProtocol.GetPpid(seq, _record.Id));
@@ -176,7 +182,7 @@ public sealed partial class TaskActor : UntypedActor
             case Calls.IpcGet g:
                 // ipc_addid() takes the caller's next_id (the first id is the whole IPC id); whether it was consumed
                 // comes back with the result.
-                _call.RequestedIds = _nextId.Peek();
+                _call.RequestedIds = NextId.Peek();
                 _proxy!.IpcNs.Actor.Tell(new IpcProtocol.Get(seq, g.Type, g.Key, g.Flags, g.Arg, _call.RequestedIds?[0]));
                 break;
             case Calls.IpcRemove r:
@@ -239,7 +245,7 @@ public sealed partial class TaskActor : UntypedActor
             return;
         }
         var target = s.Target.Pid.Ns;
-        if (!_pid.Ns.IsAncestorOrSelfOf(target))
+        if (!TaskPid.Ns.IsAncestorOrSelfOf(target))
         {
             Finish(SyscallResult.Fail(0, Errno.EINVAL));
             return;
@@ -272,7 +278,7 @@ public sealed partial class TaskActor : UntypedActor
         var call = Current(m.Corr);
         if (m.RequestedIdConsumed && call.RequestedIds is { } ids)
         {
-            _nextId.ClearIf(ids);
+            NextId.ClearIf(ids);
         }
         if (m.Errno != Errno.None)
         {

@@ -129,7 +129,7 @@ public sealed class TaskList
         if (parent is not null)
         {
             group.HasChildSubreaper = parent.Group.HasChildSubreaper || parent.Group.IsChildSubreaper;
-            parent.Children.Add(child);
+            parent.AddChild(child);
         }
         MakeReaperIfInit(child);
         return Errno.None;
@@ -258,7 +258,7 @@ public sealed class TaskList
     private Errno Signal(TaskRecord sender, TaskRecord target, int sig)
     {
         // The signal goes to the thread group (group_send_sig_info); a zombie leader's live threads still get it.
-        if (sig == 0 || target.Group.FatalPending || !target.Group.Members.Exists(m => m.Alive))
+        if (sig == 0 || target.Group.FatalPending || FindAliveThread(target) is null)
         {
             return Errno.None;
         }
@@ -280,7 +280,7 @@ public sealed class TaskList
 
     /// <summary>thread_group_empty(): <paramref name="t"/> leads its group and is its only member (threads that
     /// exited but are not released yet still count).</summary>
-    public bool ThreadGroupEmpty(TaskRecord t) => t.IsLeader && t.Group.Members.Count == 1;
+    public bool ThreadGroupEmpty(TaskRecord t) => t.IsLeader && t.Group.MemberCount == 1;
 
     /// <summary>getppid(): the parent's tgid in the caller's namespace, 0 when it is not visible there.</summary>
     public int GetPpid(TaskRecord t) => t.Group.RealParent?.Group.Leader.Pid.NrIn(t.Pid.Ns) ?? 0;
@@ -327,7 +327,7 @@ public sealed class TaskList
     {
         foreach (var t in _byId.Values)
         {
-            if (!t.Group.Members.Contains(t))
+            if (t.Group.IndexOfMember(t) < 0)
             {
                 throw new InvariantViolationException($"{t} is not a member of its thread group");
             }
@@ -343,8 +343,9 @@ public sealed class TaskList
                     throw new InvariantViolationException($"{t}: its pid's namespace {u.Ns} was destroyed");
                 }
             }
-            foreach (var c in t.Children)
+            for (var i = 0; i < t.Children.Count; i++)
             {
+                var c = t.Children[i];
                 if (!c.IsLeader || !ReferenceEquals(c.Group.RealParent, t) || !_byId.ContainsKey(c.Id))
                 {
                     throw new InvariantViolationException($"{t} lists {c} as a child, but its parent is {c.Group.RealParent}");
@@ -388,7 +389,7 @@ public sealed class TaskList
             }
         }
         _byId.Add(id, t);
-        group.Members.Add(t);
+        group.AddMember(t);
         return t;
     }
 
@@ -428,7 +429,7 @@ public sealed class TaskList
                 KillGroup(t.Group, except: null);
             }
         }
-        foreach (var thread in init.Group.Members.ToArray())
+        foreach (var thread in init.Group.Members)
         {
             foreach (var c in thread.Children.ToArray())
             {
@@ -450,11 +451,11 @@ public sealed class TaskList
         {
             var newParent = FindNewReaper(t, reaper);
             var moved = t.Children.ToArray();
-            t.Children.Clear();
+            t.ClearChildren();
             foreach (var c in moved)
             {
                 c.Group.RealParent = newParent;
-                newParent.Children.Add(c);
+                newParent.AddChild(c);
             }
             if (!ReferenceEquals(newParent.Group, t.Group))
             {
@@ -515,8 +516,9 @@ public sealed class TaskList
 
     private static TaskRecord? FindAliveThread(TaskRecord t)
     {
-        foreach (var m in t.Group.Members)
+        for (var i = 0; i < t.Group.MemberCount; i++)
         {
+            var m = t.Group.Member(i);
             if (m.Alive)
             {
                 return m;
@@ -557,10 +559,10 @@ public sealed class TaskList
         {
             _byNr.Remove((u.Ns.Id, u.Nr));
         }
-        p.Group.Members.Remove(p);
+        p.Group.RemoveMember(p);
         if (p.IsLeader)
         {
-            p.Group.RealParent?.Children.Remove(p);
+            p.Group.RealParent?.RemoveChild(p);
         }
         CancelWaits(p, dead: true);
         _out.Release(p, completion);
@@ -580,7 +582,7 @@ public sealed class TaskList
     private void KillGroup(ThreadGroup g, TaskRecord? except)
     {
         g.FatalPending = true;
-        foreach (var m in g.Members.ToArray())
+        foreach (var m in g.Members)
         {
             if (!ReferenceEquals(m, except) && m.Alive)
             {
@@ -640,14 +642,16 @@ public sealed class TaskList
             // group every task is in, init's, select any child, as -1 does.)
             return new WaitCompletion(w.Waiter, w.Corr, new WaitResult(-1, Errno.ECHILD, false));
         }
-        var members = w.Waiter.Group.Members;
-        var start = members.IndexOf(w.Waiter);
+        var group = w.Waiter.Group;
+        var start = group.IndexOfMember(w.Waiter);
         var eligible = false;
-        for (var k = 0; k < members.Count; k++)
+        for (var k = 0; k < group.MemberCount; k++)
         {
-            var thread = members[(start + k) % members.Count];
-            foreach (var c in thread.Children)
+            var thread = group.Member((start + k) % group.MemberCount);
+            var children = thread.Children;
+            for (var i = 0; i < children.Count; i++)
             {
+                var c = children[i];
                 var nr = c.Pid.NrIn(ns);
                 if (w.Selector > 0 && nr != w.Selector)
                 {
@@ -672,8 +676,9 @@ public sealed class TaskList
 
     private static void PushChildren(ThreadGroup g, Stack<TaskRecord> stack)
     {
-        foreach (var m in g.Members)
+        for (var k = 0; k < g.MemberCount; k++)
         {
+            var m = g.Member(k);
             for (var i = m.Children.Count - 1; i >= 0; i--)
             {
                 stack.Push(m.Children[i]);

@@ -3,7 +3,8 @@ using Akka.Actor;
 namespace Actors.Kernel.Tasks;
 
 /// <summary>exit_state of a task (include/linux/sched.h), plus the running state.</summary>
-public enum ExitState
+/// <remarks>A byte, so that a task record packs into 72 bytes instead of 80.</remarks>
+public enum ExitState : byte
 {
     Running,
     /// <summary>EXIT_ZOMBIE: exited, waiting to be reaped; still holds its pid numbers.</summary>
@@ -62,7 +63,16 @@ public sealed class TaskRecord
     internal bool ZapWaiting { get; set; }
 
     /// <summary>Processes (thread-group leaders) whose real_parent is this thread, in the order they became its children.</summary>
-    internal List<TaskRecord> Children { get; } = [];
+    internal IReadOnlyList<TaskRecord> Children => _children ?? (IReadOnlyList<TaskRecord>)[];
+
+    /// <summary>Made at the first child: most tasks never have one (an empty list cost 32 bytes of every task).</summary>
+    private List<TaskRecord>? _children;
+
+    internal void AddChild(TaskRecord child) => (_children ??= []).Add(child);
+
+    internal void RemoveChild(TaskRecord child) => _children?.Remove(child);
+
+    internal void ClearChildren() => _children?.Clear();
 
     /// <summary>Live: not exiting, not exited.</summary>
     public bool Alive => ExitState == ExitState.Running && !Exiting;
@@ -79,8 +89,64 @@ public sealed class ThreadGroup
     /// <summary>The group leader; its pid is the group's tgid. Set once.</summary>
     public TaskRecord Leader { get; internal set; } = null!;
 
-    /// <summary>Threads not yet released, in creation order (thread_head).</summary>
-    internal List<TaskRecord> Members { get; } = [];
+    // Threads not yet released, in creation order (thread_head): the one thread in a field until a second one joins,
+    // then a list (most groups never get a second thread; a list and its array cost 64 bytes of every process).
+    private TaskRecord? _soleMember;
+    private List<TaskRecord>? _members;
+
+    /// <summary>Threads not yet released, in creation order (thread_head). A copy: for observers and tests; the task list
+    /// uses <see cref="MemberCount"/> and <see cref="Member"/>.</summary>
+    internal IReadOnlyList<TaskRecord> Members => _members is not null ? [.. _members] : _soleMember is null ? [] : [_soleMember];
+
+    /// <summary>The number of threads not yet released.</summary>
+    internal int MemberCount => _members?.Count ?? (_soleMember is null ? 0 : 1);
+
+    /// <summary>The <paramref name="index"/>th thread not yet released, in creation order.</summary>
+    internal TaskRecord Member(int index) => _members is not null
+        ? _members[index]
+        : index == 0 && _soleMember is not null ? _soleMember : throw new ArgumentOutOfRangeException(nameof(index));
+
+    internal void AddMember(TaskRecord t)
+    {
+        if (_members is not null)
+        {
+            _members.Add(t);
+        }
+        else if (_soleMember is null)
+        {
+            _soleMember = t;
+        }
+        else
+        {
+            _members = [_soleMember, t];
+            _soleMember = null;
+        }
+    }
+
+    internal void RemoveMember(TaskRecord t)
+    {
+        if (_members is not null)
+        {
+            _members.Remove(t);
+        }
+        else if (ReferenceEquals(_soleMember, t))
+        {
+            _soleMember = null;
+        }
+    }
+
+    /// <summary>The position of <paramref name="t"/> among the threads not yet released, or -1.</summary>
+    internal int IndexOfMember(TaskRecord t)
+    {
+        for (var i = 0; i < MemberCount; i++)
+        {
+            if (ReferenceEquals(Member(i), t))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     /// <summary>real_parent of every thread of the group: a thread of the parent process; null when the parent is
     /// outside the scenario (the scenario's init).</summary>
@@ -102,5 +168,5 @@ public sealed class ThreadGroup
     public bool FatalPending { get; internal set; }
 
     /// <summary>True when only the leader is left (thread_group_empty()).</summary>
-    public bool Empty => Members.Count == 1 && ReferenceEquals(Members[0], Leader);
+    public bool Empty => MemberCount == 1 && ReferenceEquals(Member(0), Leader);
 }

@@ -230,12 +230,16 @@ public class CgroupLockTests
         var w = new CgroupWorld();
         var a = w.Dir("pids/a");
         var top = w.H("pids").Top;
-        var init = top.Tasks.First!;
-        top.Tasks.Remove(init);
-        a.Tasks.AddLast(init);
+        // init's css_set (top in pids) moved from top's links to a's, with the counts to match.
+        var set = top.Sets.Single();
+        top.Sets.Remove(set);
+        a.Sets.Add(set);
         a.LiveTasks++;
+        a.TaskCount++;
         top.LiveTasks--;
-        Assert.Throws<InvariantViolationException>(w.Core.CheckInvariants);
+        top.TaskCount--;
+        var e = Assert.Throws<InvariantViolationException>(w.Core.CheckInvariants);
+        Assert.Contains("lists a task that is elsewhere", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -354,6 +354,45 @@ public class CgroupMigrationTests
         Assert.Equal("3\n", w.Text("pids/pids.peak"));        // Linux: top 2 -> 3 (charge a's chain) -> 2
     }
 
+    /// <summary>A cgroup lists its tasks in the order they joined it, although tasks share css_sets across
+    /// hierarchies: b (forked before a) leaves a's css_set in pids and comes back (last in that set's list, and last
+    /// in pids), yet stays before a in unified, where it never moved; then it moves in unified and comes back last there
+    /// too. The v2 listing shows the order (v1 listings are sorted).</summary>
+    [Fact]
+    public void A_cgroup_lists_tasks_in_join_order_across_shared_css_sets()
+    {
+        var w = new CgroupWorld(v1: ["pids"], v2: []);
+        var b = w.Spawn(Init);
+        var a = w.Spawn(Init);
+        w.Dir("pids/x");
+        w.Dir("unified/y");
+        Assert.Equal(Lines(Init, b, a), w.Text("unified/cgroup.procs"));
+
+        Assert.Equal(Errno.None, w.Write("pids/x/cgroup.procs", $"{b}"));
+        Assert.Equal(Errno.None, w.Write("pids/cgroup.procs", $"{b}"));
+        Assert.Same(w.Core.CgroupOf(a, w.H("pids")), w.Core.CgroupOf(b, w.H("pids")));
+        Assert.Equal(Lines(Init, b, a), w.Text("unified/cgroup.procs"));
+        Assert.Equal(Lines(Init, b, a), w.Text("unified/cgroup.threads"));
+
+        Assert.Equal(Errno.None, w.Write("unified/y/cgroup.procs", $"{b}"));
+        Assert.Equal(Lines(b), w.Text("unified/y/cgroup.procs"));
+        Assert.Equal(Lines(Init, a), w.Text("unified/cgroup.procs"));
+        Assert.Equal(Errno.None, w.Write("unified/cgroup.procs", $"{b}"));
+        Assert.Equal(Lines(Init, a, b), w.Text("unified/cgroup.procs"));
+        Assert.Equal("", w.Text("unified/y/cgroup.procs"));
+        Assert.Equal(Lines(Init, b, a), w.Text("pids/tasks"));   // sorted
+        w.Core.CheckInvariants();
+
+        // Released tasks leave their css_set; the last one of a set drops it.
+        w.Reap(a);
+        w.Reap(b);
+        Assert.Equal(Lines(Init), w.Text("unified/cgroup.procs"));
+        w.Core.CheckInvariants();
+        Assert.Equal(Errno.None, w.Rmdir("unified/y"));
+        Assert.Equal(Errno.None, w.Rmdir("pids/x"));
+        w.CheckCharges();
+    }
+
     /// <summary>The net charge per cgroup of a migration's adjustments, in order of first appearance, zeros left out
     /// (pids_charge(dst) and pids_uncharge(src) both run up to the root: the common ancestors get +1 and -1).</summary>
     private static List<string> Net(IEnumerable<string> adjustments)
