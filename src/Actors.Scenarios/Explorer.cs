@@ -175,7 +175,7 @@ public sealed class Explorer(ModelRunner runner)
             }
         }
         error?.Throw();
-        var schedules = Math.Min(limit, options.Iterations);
+        var schedules = limit; // every iteration below it ran
         var count = violating.Count(i => i < schedules);
         return new ExploreResult(schedules, [.. violations.Where(v => v.Iteration < schedules)], false, cut.Count(i => i < schedules), clock.Elapsed)
         {

@@ -237,6 +237,14 @@ public sealed class PidMap
                 throw new InvariantViolationException($"{Ns}: number {nr} maps to pid {pid} which has another number here");
             }
         }
+        CheckLifetime();
+    }
+
+    /// <summary>Lifetime: a destroyed namespace holds no number. The one property here that another actor's step can
+    /// break (any actor drops namespace references).</summary>
+    /// <exception cref="InvariantViolationException">The namespace was destroyed while numbers are taken.</exception>
+    public void CheckLifetime()
+    {
         if (Ns.Destroyed && _taken != 0)
         {
             throw new InvariantViolationException($"{Ns} destroyed while holding {_taken} numbers");

@@ -103,10 +103,7 @@ public static class KernelInvariants
         }
         foreach (var map in view.PidMaps)
         {
-            if (map.Ns.Destroyed && map.Taken != 0)
-            {
-                throw new InvariantViolationException($"{map.Ns} destroyed while holding {map.Taken} numbers");
-            }
+            map.CheckLifetime();
         }
     }
 
