@@ -136,21 +136,6 @@ public static class ExploreRun
             KernelInvariants.CheckStep(view);
         }
         var step = clock.Elapsed.TotalMicroseconds / reps;
-        foreach (var (label, check) in new (string, Action)[]
-                 {
-                     ("namespaces", () => { foreach (var ns in view.Namespaces) { ns.CheckInvariants(); } }),
-                     ("pid maps", () => { foreach (var m in view.PidMaps) { m.CheckInvariants(); } }),
-                     ("ancestors", () => { foreach (var m in view.PidMaps) { m.CheckVisibleInAncestors(view.PidMapLookup); } }),
-                     ("task list", () => view.Tasks!.CheckInvariants()),
-                 })
-        {
-            clock.Restart();
-            for (var i = 0; i < reps; i++)
-            {
-                check();
-            }
-            Console.WriteLine($"  {label}: {clock.Elapsed.TotalMicroseconds / reps:F2} us");
-        }
         clock.Restart();
         for (var i = 0; i < reps; i++)
         {
