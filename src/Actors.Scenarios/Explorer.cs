@@ -96,6 +96,7 @@ public sealed class Explorer(ModelRunner runner)
         var violations = new List<Violation>();
         int schedules = 0, cut = 0, violationCount = 0;
         var exhausted = false;
+        using var kernels = new Kernels(runner);
         for (var i = 0; i < options.Iterations; i++)
         {
             if (!strategy.PrepareIteration(i))
@@ -104,7 +105,7 @@ public sealed class Explorer(ModelRunner runner)
                 break;
             }
             var describe = strategy.Describe();
-            var (violation, completed) = RunOnce(scenario, strategy, options.MaxSteps, i, describe);
+            var (violation, completed) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, describe, out _);
             schedules++;
             if (!completed)
             {
@@ -153,7 +154,7 @@ public sealed class Explorer(ModelRunner runner)
             {
                 runners[w] = runner.CreateSibling();
             }
-            var threads = runners.Select((r, w) => new Thread(() => Work(new Explorer(r)), 16 * 1024 * 1024)
+            var threads = runners.Select((r, w) => new Thread(() => Work(r), 16 * 1024 * 1024)
             {
                 IsBackground = true,
                 Name = $"explore-{w}",
@@ -182,9 +183,10 @@ public sealed class Explorer(ModelRunner runner)
             ViolationCount = count,
         };
 
-        void Work(Explorer explorer)
+        void Work(ModelRunner worker)
         {
             var strategy = new PerSchedule(options.CreateStrategy());
+            using var kernels = new Kernels(worker);
             try
             {
                 while (true)
@@ -195,7 +197,7 @@ public sealed class Explorer(ModelRunner runner)
                         return;
                     }
                     strategy.PrepareIteration(i);
-                    var (violation, completed) = explorer.RunOnce(scenario, strategy, options.MaxSteps, i, strategy.Describe());
+                    var (violation, completed) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, strategy.Describe(), out _);
                     lock (gate)
                     {
                         if (!completed)
@@ -238,21 +240,33 @@ public sealed class Explorer(ModelRunner runner)
     {
         var strategy = new PerSchedule(new ReplayStrategy([.. steps.Select(s => (s.Actor, s.Message))]));
         strategy.PrepareIteration(0);
-        var (violation, _) = RunOnce(scenario, strategy, maxSteps, 0, "replay", out var transcript);
+        using var kernels = new Kernels(runner, checkpoints: false);
+        var (violation, _) = RunOnce(kernels, scenario, strategy, maxSteps, 0, "replay", out var transcript);
         return (violation, transcript);
     }
 
-    private (Violation?, bool) RunOnce(Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration, string describe) =>
-        RunOnce(scenario, strategy, maxSteps, iteration, describe, out _);
+    private static (Violation?, bool) RunOnce(Kernels kernels, Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration,
+        string describe, out IReadOnlyList<string> transcript)
+    {
+        var execution = kernels.Start(scenario);
+        try
+        {
+            return Evaluate(kernels, execution, strategy, maxSteps, iteration, describe, out transcript);
+        }
+        finally
+        {
+            kernels.Done(execution);
+        }
+    }
 
-    private (Violation?, bool) RunOnce(Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration, string describe,
-        out IReadOnlyList<string> transcript)
+    private static (Violation?, bool) Evaluate(Kernels kernels, ScenarioExecution execution, ISchedulingStrategy strategy, int maxSteps,
+        int iteration, string describe, out IReadOnlyList<string> transcript)
     {
         string? what = null;
         var completed = true;
-        using var execution = new ScenarioExecution(runner.Host, scenario, runner.Settings, runner.StepChecks);
         try
         {
+            kernels.Prepare(execution);
             completed = execution.RunExplored(strategy, maxSteps);
         }
         catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException
@@ -265,6 +279,68 @@ public sealed class Explorer(ModelRunner runner)
         what ??= failed is null ? null : $"expectation failed: {failed.Line}";
         var steps = execution.BlockSchedule.Select(s => new TraceStep(s.Actor, s.Message)).ToArray();
         return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed);
+    }
+
+    /// <summary>Where one thread's schedules get their kernel: a fresh one per schedule, or, with checkpoints
+    /// (<c>actors.explorer.checkpoint</c>), the kernel of the previous schedule brought back to its checkpoint after
+    /// the scenario's sequential prefix (<see cref="ScenarioExecution.RunPrefixAndCheckpoint"/>). A schedule run from
+    /// the checkpoint is the schedule a fresh kernel would run: the same steps, checks and outcomes.</summary>
+    private sealed class Kernels(ModelRunner runner, bool checkpoints = true) : IDisposable
+    {
+        // After this many restores refused in a row (the scenario's schedules stop actors of the prefix: exits, reaps,
+        // namespace deaths), this thread stops checkpointing: a checkpoint costs more than the prefix it saves.
+        private const int MaxRefusals = 3;
+
+        private readonly bool _checkpoints = checkpoints && runner.Checkpoints;
+        private ScenarioExecution? _kept;
+        private int _refusals;
+
+        /// <summary>The execution for the next schedule: the kept one restored, or a fresh kernel.</summary>
+        public ScenarioExecution Start(Scenario scenario)
+        {
+            if (_kept is { } kept)
+            {
+                if (ReferenceEquals(kept.Scenario, scenario) && kept.TryRestore())
+                {
+                    _refusals = 0;
+                    return kept;
+                }
+                _refusals++;
+                _kept = null;
+                kept.Dispose();
+            }
+            return new ScenarioExecution(runner.Host, scenario, runner.Settings, runner.StepChecks);
+        }
+
+        /// <summary>On a fresh kernel, runs the prefix and checkpoints it (when checkpoints are on), keeping the execution
+        /// for the next schedules.</summary>
+        public void Prepare(ScenarioExecution execution)
+        {
+            if (ReferenceEquals(execution, _kept) || !_checkpoints || _refusals >= MaxRefusals)
+            {
+                return;
+            }
+            execution.RunPrefixAndCheckpoint();
+            if (execution.HasCheckpoint)
+            {
+                _kept = execution;
+            }
+        }
+
+        /// <summary>After a schedule: disposes of an execution that is not kept.</summary>
+        public void Done(ScenarioExecution execution)
+        {
+            if (!ReferenceEquals(execution, _kept))
+            {
+                execution.Dispose();
+            }
+        }
+
+        public void Dispose()
+        {
+            _kept?.Dispose();
+            _kept = null;
+        }
     }
 
     /// <summary>Gives the inner strategy one step index across all the parallel blocks of a schedule.</summary>

@@ -40,6 +40,7 @@ public sealed class ModelRunner : IDisposable
             "all" => StepChecks.All,
             var other => throw new ConfigurationException($"actors.explorer.step-checks: '{other}' is not owner or all"),
         };
+        Checkpoints = full.GetBoolean("actors.explorer.checkpoint", true);
         _system = ActorSystem.Create("actors", full);
         _host = ControlledHost.Create(_system, ControlledDispatcher);
     }
@@ -51,6 +52,10 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>What each schedule checks after every controlled step (<c>actors.explorer.step-checks</c>).</summary>
     public StepChecks StepChecks { get; }
+
+    /// <summary>Whether the explorer starts each schedule from a checkpoint of the kernel after the scenario's
+    /// sequential prefix instead of a fresh kernel (<c>actors.explorer.checkpoint</c>).</summary>
+    public bool Checkpoints { get; }
 
     /// <summary>Another runner with the same configuration: its own actor system and controller, for another thread.</summary>
     public ModelRunner CreateSibling() => new(_config);

@@ -27,6 +27,10 @@ public sealed class ScenarioExecution : IDisposable
     private long _corr;
     private readonly StepChecks _stepChecks;
 
+    // The next item of the scenario to run (RunExplored starts there: after the checkpointed prefix, or at 0).
+    private int _next;
+    private Checkpoint? _checkpoint;
+
     /// <param name="host">The controlled host; the kernel is created as its child.</param>
     /// <param name="scenario">The checked scenario.</param>
     /// <param name="settings">Kernel settings before the scenario's own <c>config</c> lines.</param>
@@ -72,12 +76,67 @@ public sealed class ScenarioExecution : IDisposable
         }
     }
 
-    /// <summary>Runs the scenario with parallel blocks interleaved by <paramref name="strategy"/>. Returns false when
-    /// the step bound was hit (the schedule was cut short).</summary>
+    /// <summary>The scenario this execution runs.</summary>
+    public Scenario Scenario => _scenario;
+
+    /// <summary>Whether <see cref="RunPrefixAndCheckpoint"/> took a checkpoint.</summary>
+    public bool HasCheckpoint => _checkpoint is not null;
+
+    /// <summary>Runs the steps before the first parallel block (in order, each to quiescence, as
+    /// <see cref="RunExplored"/> would) and checkpoints the kernel there, so that each later schedule can start from
+    /// it (<see cref="TryRestore"/>) instead of from a fresh kernel. Every schedule reaches the same state at that point:
+    /// the prefix runs in FIFO order, and its steps and checks are the same each time. A scenario without a parallel
+    /// block takes no checkpoint.</summary>
+    public void RunPrefixAndCheckpoint()
+    {
+        if (_next != 0 || _checkpoint is not null)
+        {
+            throw new InvalidOperationException("the prefix already ran");
+        }
+        var first = _scenario.Items.ToList().FindIndex(i => i is ParallelBlock);
+        if (first < 0)
+        {
+            return;
+        }
+        for (; _next < first; _next++)
+        {
+            RunOne((Step)_scenario.Items[_next]);
+        }
+        _checkpoint = new Checkpoint(
+            ActorTreeCheckpoint.Take(_host.Controller, _kernel, Context),
+            new Dictionary<string, TaskRecord>(_names, StringComparer.Ordinal), _outcomes.Count, Schedule.Count, _corr, _next);
+    }
+
+    /// <summary>Brings the kernel and this execution back to the checkpoint, ready for <see cref="RunExplored"/>; false
+    /// when it cannot (no checkpoint, the last schedule did not end quiescent, or an actor of the checkpoint stopped):
+    /// then dispose of this execution and start a fresh one.</summary>
+    public bool TryRestore()
+    {
+        if (_checkpoint is not { } c || _inFlight.Count > 0 || Context.Failures.Count > 0 || !c.Tree.TryRestore())
+        {
+            return false;
+        }
+        _names.Clear();
+        foreach (var (name, task) in c.Names)
+        {
+            _names.Add(name, task);
+        }
+        _outcomes.RemoveRange(c.Outcomes, _outcomes.Count - c.Outcomes);
+        Schedule.RemoveRange(c.Schedule, Schedule.Count - c.Schedule);
+        BlockSchedule.Clear();
+        _queues.Clear();
+        _corr = c.Corr;
+        _next = c.Next;
+        return true;
+    }
+
+    /// <summary>Runs the scenario (from the checkpoint, when there is one) with parallel blocks interleaved by
+    /// <paramref name="strategy"/>. Returns false when the step bound was hit (the schedule was cut short).</summary>
     public bool RunExplored(ISchedulingStrategy strategy, int maxSteps)
     {
-        foreach (var item in _scenario.Items)
+        for (; _next < _scenario.Items.Count; _next++)
         {
+            var item = _scenario.Items[_next];
             if (item is Step step)
             {
                 RunOne(step);
@@ -344,6 +403,8 @@ public sealed class ScenarioExecution : IDisposable
     }
 
     private sealed record Issued(Step Step, TaskRecord Task, Syscall Call);
+
+    private sealed record Checkpoint(ActorTreeCheckpoint Tree, Dictionary<string, TaskRecord> Names, int Outcomes, int Schedule, long Corr, int Next);
 
     /// <summary>Receives system call results and the kernel's boot message on the controlled dispatcher.</summary>
     private sealed class DriverActor(ScenarioExecution execution) : UntypedActor

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+
+namespace Actors.Scheduling;
+
+/// <summary>A copy of every object reachable from some roots, which can be written back into those same objects: a
+/// checkpoint of a single-threaded heap graph, restored in place.</summary>
+/// <remarks>
+/// <para><see cref="Take"/> walks the graph from the roots through every instance field (and array element) and keeps,
+/// for each object found, a shallow copy of its fields (for an array, of its elements). <see cref="Restore"/> writes
+/// each copy back into its object, so every object of the graph holds again what it held when the snapshot was taken,
+/// and objects made since are no longer referenced from it. Objects keep their identity: whoever holds a reference
+/// into the graph (an actor cell holding its actor, a message holding a state object) sees the old state again.</para>
+/// <para>Not walked, shared as they are: strings, boxed primitives and enums, reflection objects, delegates, types of
+/// the Akka assemblies (actor refs, props, cells: Akka's own state is not the snapshot's business), immutable
+/// collections, locks and anything in <c>System.Threading</c>, and the fields that Akka's own base classes declare.
+/// The rest of an object's fields, private and readonly ones included, are copied by a method emitted once per type.
+/// The caller makes sure nothing runs on the graph during <see cref="Take"/> and <see cref="Restore"/>.</para>
+/// </remarks>
+public sealed class ObjectGraphSnapshot
+{
+    private static readonly ConcurrentDictionary<Type, TypePlan> Plans = new();
+
+    private readonly (object Live, object Copy, Action<object, object> CopyFields)[] _objects;
+    private readonly (Array Live, Array Copy)[] _arrays;
+
+    private ObjectGraphSnapshot((object, object, Action<object, object>)[] objects, (Array, Array)[] arrays)
+    {
+        _objects = objects;
+        _arrays = arrays;
+    }
+
+    /// <summary>Objects (arrays included) the snapshot restores.</summary>
+    public int ObjectCount => _objects.Length + _arrays.Length;
+
+    /// <summary>Copies the graph reachable from <paramref name="roots"/>.</summary>
+    public static ObjectGraphSnapshot Take(IEnumerable<object> roots)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var objects = new List<(object, object, Action<object, object>)>();
+        var arrays = new List<(Array, Array)>();
+        var work = new Stack<object>();
+        foreach (var root in roots)
+        {
+            Push(root);
+        }
+        while (work.Count > 0)
+        {
+            var o = work.Pop();
+            if (o is Array array)
+            {
+                arrays.Add((array, (Array)array.Clone()));
+                var element = array.GetType().GetElementType()!;
+                if (element.IsPrimitive || element.IsEnum || array.Rank != 1)
+                {
+                    continue;
+                }
+                foreach (var item in array)
+                {
+                    if (element.IsValueType)
+                    {
+                        PushFieldsOf(item, element);
+                    }
+                    else
+                    {
+                        Push(item);
+                    }
+                }
+                continue;
+            }
+            var plan = PlanOf(o.GetType());
+            var copy = RuntimeHelpers.GetUninitializedObject(o.GetType());
+            plan.CopyFields(o, copy);
+            objects.Add((o, copy, plan.CopyFields));
+            PushFieldsOf(o, o.GetType());
+        }
+        return new ObjectGraphSnapshot([.. objects], [.. arrays]);
+
+        void Push(object? o)
+        {
+            if (o is not null && !IsShared(o.GetType()) && seen.Add(o))
+            {
+                work.Push(o);
+            }
+        }
+
+        // The references held in the fields of o (an object, or a boxed struct of type t), structs walked into.
+        void PushFieldsOf(object? o, Type t)
+        {
+            if (o is null)
+            {
+                return;
+            }
+            foreach (var f in PlanOf(t).Fields)
+            {
+                var ft = f.FieldType;
+                if (ft.IsPrimitive || ft.IsEnum || ft.IsPointer)
+                {
+                    continue;
+                }
+                var value = f.GetValue(o);
+                if (ft.IsValueType && !IsShared(ft))
+                {
+                    PushFieldsOf(value, ft);
+                }
+                else
+                {
+                    Push(value);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes every copied object's fields and every array's elements back.</summary>
+    public void Restore()
+    {
+        foreach (var (live, copy, copyFields) in _objects)
+        {
+            copyFields(copy, live);
+        }
+        foreach (var (live, copy) in _arrays)
+        {
+            Array.Copy(copy, live, copy.Length);
+        }
+    }
+
+    /// <summary>Whether objects of <paramref name="t"/> are left out of snapshots and shared as they are.</summary>
+    public static bool IsShared(Type t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        if (t.IsPrimitive || t.IsEnum || t.IsPointer || t == typeof(string) || t == typeof(decimal))
+        {
+            return true;
+        }
+        if (typeof(Delegate).IsAssignableFrom(t) || typeof(MemberInfo).IsAssignableFrom(t))
+        {
+            return true;
+        }
+        var ns = t.Namespace ?? "";
+        return IsAkka(t)
+            || ns.StartsWith("System.Threading", StringComparison.Ordinal)
+            || ns.StartsWith("System.Collections.Immutable", StringComparison.Ordinal)
+            || ns.StartsWith("System.Reflection", StringComparison.Ordinal);
+    }
+
+    private static bool IsAkka(Type t) => t.Assembly.GetName().Name is { } name
+        && (name == "Akka" || name.StartsWith("Akka.", StringComparison.Ordinal));
+
+    private static TypePlan PlanOf(Type t) => Plans.GetOrAdd(t, static t => new TypePlan(t));
+
+    /// <summary>A type's instance fields (down to, not into, an Akka base class) and the emitted method that copies
+    /// them from one instance to another.</summary>
+    private sealed class TypePlan
+    {
+        public TypePlan(Type t)
+        {
+            var fields = new List<FieldInfo>();
+            for (var c = t; c is not null && !IsAkka(c) && c != typeof(object); c = c.BaseType)
+            {
+                fields.AddRange(c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));
+            }
+            Fields = [.. fields];
+            CopyFields = t.IsValueType ? static (_, _) => { } : Emit(t, Fields);
+        }
+
+        public FieldInfo[] Fields { get; }
+
+        /// <summary>(from, to): copies every field of <see cref="Fields"/>.</summary>
+        public Action<object, object> CopyFields { get; }
+
+        private static Action<object, object> Emit(Type t, FieldInfo[] fields)
+        {
+            var method = new DynamicMethod($"CopyFields_{t.Name}", null, [typeof(object), typeof(object)], typeof(ObjectGraphSnapshot).Module,
+                skipVisibility: true);
+            var il = method.GetILGenerator();
+            foreach (var f in fields)
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Castclass, t);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Castclass, t);
+                il.Emit(OpCodes.Ldfld, f);
+                il.Emit(OpCodes.Stfld, f);
+            }
+            il.Emit(OpCodes.Ret);
+            return method.CreateDelegate<Action<object, object>>();
+        }
+    }
+}
