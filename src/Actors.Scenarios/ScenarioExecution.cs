@@ -107,6 +107,9 @@ public sealed class ScenarioExecution : IDisposable
             new Dictionary<string, TaskRecord>(_names, StringComparer.Ordinal), _outcomes.Count, Schedule.Count, _corr, _next);
     }
 
+    /// <summary>What the checkpoint holds (actors and objects), for reports; empty without one.</summary>
+    public string CheckpointSize => _checkpoint is { } c ? $"{c.Tree.ActorCount} actors, {c.Tree.ObjectCount} objects" : "";
+
     /// <summary>Brings the kernel and this execution back to the checkpoint, ready for <see cref="RunExplored"/>; false
     /// when it cannot (no checkpoint, the last schedule did not end quiescent, or an actor of the checkpoint stopped):
     /// then dispose of this execution and start a fresh one.</summary>

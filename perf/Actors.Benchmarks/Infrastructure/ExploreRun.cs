@@ -9,8 +9,10 @@ namespace Actors.Benchmarks.Infrastructure;
 
 /// <summary><c>quick explore [file] [iterations] [seed]</c>: explorer schedules per second, and where a schedule's time goes.</summary>
 /// <remarks>
-/// Part 1 runs what <c>actors explore FILE --strategy random --iterations N --seed S</c> runs (<see cref="Explorer"/>,
-/// a fresh kernel per schedule, the CLI's configuration) and reports schedules per second. Part 2 runs a sample of the
+/// Part 1 runs what <c>actors explore FILE --strategy random --iterations N --seed S [--workers W]</c> runs
+/// (<see cref="Explorer"/>, the CLI's configuration) and reports schedules per second: each schedule on a fresh kernel
+/// (<c>actors.explorer.checkpoint = off</c>, the baseline) and each started from the checkpoint after the scenario's
+/// prefix (the default), alternated round by round, with their ratio. Part 2 runs a sample of the
 /// same schedules (same seed, same iterations) through <see cref="ScenarioExecution"/> directly, to count the
 /// controlled steps per schedule (all of them, and those inside parallel blocks, which a violation report lists) and
 /// to time each phase: new kernel (boot to quiescence), the scenario's steps, teardown; then times the invariant checks
@@ -32,24 +34,26 @@ public static class ExploreRun
     {
         var scenario = ScenarioParser.ParseFile(file);
         var config = ConfigurationFactory.ParseString(Hocon).WithFallback(KernelConfig.Default());
-        using var runner = new ModelRunner(config);
+        using var runner = new ModelRunner(ConfigurationFactory.ParseString("actors.explorer.checkpoint = off").WithFallback(config));
+        using var checkpointed = new ModelRunner(config);
 
-        // Part 1: the explorer as the CLI runs it, one worker and then `workers` workers, alternated `rounds` times after
-        // a warm-up round (JIT) of each; the same schedules each time, so the results must be equal.
+        // Part 1: the explorer as the CLI runs it, fresh kernels and checkpoints, one worker and then `workers` workers,
+        // alternated `rounds` times after a warm-up round (JIT) of each; the same schedules each time, so the results
+        // must be equal.
         ExploreResult? reference = null;
-        var rates = new Dictionary<int, List<double>>();
+        var rates = new Dictionary<(string, int), List<double>>();
         for (var round = 0; round <= rounds; round++)
         {
-            foreach (var w in workers > 1 ? new[] { 1, workers } : [1])
+            foreach (var (mode, w) in new[] { "fresh", "checkpoint" }.SelectMany(m => (workers > 1 ? new[] { 1, workers } : [1]).Select(w => (m, w))))
             {
                 var options = new ExploreOptions("random", iterations, seed, Workers: w);
                 var allocated = GC.GetTotalAllocatedBytes();
                 var gen0 = GC.CollectionCount(0);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var result = new Explorer(runner).Explore(scenario, options);
+                var result = new Explorer(mode == "fresh" ? runner : checkpointed).Explore(scenario, options);
                 cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 var rate = result.Schedules / result.Elapsed.TotalSeconds;
-                Console.WriteLine($"{(round == 0 ? "warm-up" : $"round {round}")}, {w} worker(s): {result.Summary}: {rate:N0} schedules/s; " +
+                Console.WriteLine($"{(round == 0 ? "warm-up" : $"round {round}")}, {mode}, {w} worker(s): {result.Summary}: {rate:N0} schedules/s; " +
                                   $"{(GC.GetTotalAllocatedBytes() - allocated) / (double)result.Schedules / 1024:N0} KB allocated per schedule, " +
                                   $"{GC.CollectionCount(0) - gen0} gen0 GCs; CPU {cpu.TotalMicroseconds / result.Schedules:N0} core-us per schedule " +
                                   $"({cpu / result.Elapsed:F2} cores busy)");
@@ -65,17 +69,19 @@ public static class ExploreRun
                 }
                 if (round > 0)
                 {
-                    (rates.TryGetValue(w, out var list) ? list : rates[w] = []).Add(rate);
+                    (rates.TryGetValue((mode, w), out var list) ? list : rates[(mode, w)] = []).Add(rate);
                 }
             }
-            if (round > 0 && workers > 1)
+            if (round > 0)
             {
-                Console.WriteLine($"  ratio {workers} workers / 1 worker: {rates[workers][^1] / rates[1][^1]:F2}");
+                Console.WriteLine($"  ratio checkpoint / fresh, 1 worker: {rates[("checkpoint", 1)][^1] / rates[("fresh", 1)][^1]:F2}" +
+                                  (workers > 1 ? $"; {workers} workers: {rates[("checkpoint", workers)][^1] / rates[("fresh", workers)][^1]:F2}; " +
+                                                 $"checkpoint {workers} workers / fresh 1 worker: {rates[("checkpoint", workers)][^1] / rates[("fresh", 1)][^1]:F2}" : ""));
             }
         }
-        foreach (var (w, list) in rates)
+        foreach (var ((mode, w), list) in rates)
         {
-            Console.WriteLine($"{w} worker(s): {list.Min():N0}-{list.Max():N0} schedules/s over {list.Count} round(s)");
+            Console.WriteLine($"{mode}, {w} worker(s): {list.Min():N0}-{list.Max():N0} schedules/s over {list.Count} round(s)");
         }
 
         // Part 2: the same schedules, phase by phase.
@@ -126,6 +132,35 @@ public static class ExploreRun
         Console.WriteLine($"controlled steps per schedule: {steps / n:F1} in all (boot included), {blockSteps / n:F1} inside " +
                           $"the parallel block (min {minBlock}, max {maxBlock}); {total.TotalMicroseconds / steps * 1000:F0} ns per step; " +
                           $"{dynamicMethods.Count / n:F1} dynamic methods compiled per schedule; {gcs} gen0 GCs");
+
+        // The same schedules from a checkpoint: what a restore costs, and the steps after it.
+        var restore = TimeSpan.Zero;
+        body = TimeSpan.Zero;
+        var restored = 0;
+        clock.Restart();
+        using (var kept = new ScenarioExecution(checkpointed.Host, scenario, checkpointed.Settings))
+        {
+            kept.RunPrefixAndCheckpoint();
+            var first = clock.Elapsed;
+            for (var i = 0; i < sample; i++)
+            {
+                strategy.PrepareIteration(i);
+                clock.Restart();
+                if (i > 0 && !kept.TryRestore())
+                {
+                    throw new InvalidOperationException($"schedule {i}: the checkpoint was not restored");
+                }
+                restore += clock.Elapsed;
+                restored += i > 0 ? 1 : 0;
+                clock.Restart();
+                kept.RunExplored(strategy, new ExploreOptions().MaxSteps);
+                body += clock.Elapsed;
+            }
+            Console.WriteLine($"{sample:N0} schedules from a checkpoint: {n / (restore + body).TotalSeconds:N0} schedules/s; per schedule " +
+                              $"{(restore + body).TotalMicroseconds / n:F0} us = restore {restore.TotalMicroseconds / restored:F0} us + steps " +
+                              $"{body.TotalMicroseconds / n:F0} us; the checkpoint (new kernel, prefix, snapshot) took {first.TotalMicroseconds:F0} us " +
+                              $"once and holds {kept.CheckpointSize}");
+        }
 
         // The checks run after every controlled step (CheckStep) and at every quiescence (CheckQuiescent).
         var view = lastExecution!.Context.View;

@@ -7,9 +7,10 @@ using BenchmarkDotNet.Attributes;
 
 namespace Actors.Benchmarks.Scenarios;
 
-/// <summary>Explorer schedules per second on scenarios/races/canonical-next-id.scn: random strategy, a fresh kernel
-/// per schedule, as <c>actors explore FILE --strategy random --seed 1</c> runs them.</summary>
-/// <remarks>The quick mode (<c>quick explore</c>) gives the same figure with steps per schedule and a phase split; this
+/// <summary>Explorer schedules per second on scenarios/races/canonical-next-id.scn: random strategy, seed 1, each
+/// schedule on a fresh kernel (the baseline: <c>actors.explorer.checkpoint = off</c>) against each schedule started from
+/// the checkpoint after the scenario's prefix (the default), on one worker and on two.</summary>
+/// <remarks>The quick mode (<c>quick explore</c>) gives the same figures with steps per schedule and a phase split; this
 /// class exists to profile a schedule (<c>-p EP</c>). Target (issue 4): 20,000 schedules per second.</remarks>
 [Config(typeof(ThroughputConfig))]
 [MemoryDiagnoser]
@@ -18,31 +19,44 @@ public class ExploreBenchmarks
     /// <summary>Schedules per invocation (the same 200 schedules, seed 1, each time).</summary>
     public const int Schedules = 200;
 
-    private ModelRunner _runner = null!;
+    private ModelRunner _fresh = null!;
+    private ModelRunner _checkpointed = null!;
     private Scenario _scenario = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _scenario = ScenarioParser.ParseFile(FindScenario("scenarios/races/canonical-next-id.scn"));
-        _runner = new ModelRunner(ConfigurationFactory.ParseString(ExploreRun.Hocon).WithFallback(KernelConfig.Default()));
+        _fresh = new ModelRunner(ConfigurationFactory.ParseString(ExploreRun.Hocon + "\nactors.explorer.checkpoint = off").WithFallback(KernelConfig.Default()));
+        _checkpointed = new ModelRunner(ConfigurationFactory.ParseString(ExploreRun.Hocon).WithFallback(KernelConfig.Default()));
         var warm = System.Diagnostics.Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromSeconds(5))
         {
-            Explore();
+            Explore(_fresh, Schedules, 1);
+            Explore(_checkpointed, 2 * Schedules, 2);
         }
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _runner.Dispose();
+    public void Cleanup()
+    {
+        _fresh.Dispose();
+        _checkpointed.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Schedules)]
+    public int Fresh_kernels() => Explore(_fresh, Schedules, 1);
 
     [Benchmark(OperationsPerInvoke = Schedules)]
-    public int Explore_random_canonical_next_id() => Explore();
+    public int Checkpoint() => Explore(_checkpointed, Schedules, 1);
 
-    private int Explore()
+    [Benchmark(OperationsPerInvoke = 2 * Schedules)]
+    public int Checkpoint_2_workers() => Explore(_checkpointed, 2 * Schedules, 2);
+
+    private int Explore(ModelRunner runner, int schedules, int workers)
     {
-        var result = new Explorer(_runner).Explore(_scenario, new ExploreOptions("random", Schedules, 1));
-        if (result.Schedules != Schedules || result.Violations.Count > 0)
+        var result = new Explorer(runner).Explore(_scenario, new ExploreOptions("random", schedules, 1, Workers: workers));
+        if (result.Schedules != schedules || result.Violations.Count > 0)
         {
             throw new InvalidOperationException($"exploration: {result.Summary}");
         }
