@@ -14,8 +14,9 @@ namespace Actors.Scheduling;
 /// and objects made since are no longer referenced from it. Objects keep their identity: whoever holds a reference
 /// into the graph (an actor cell holding its actor, a message holding a state object) sees the old state again.</para>
 /// <para>Not walked, shared as they are: strings, boxed primitives and enums, reflection objects, delegates, types of
-/// the Akka assemblies (actor refs, props, cells: Akka's own state is not the snapshot's business), immutable
-/// collections, locks and anything in <c>System.Threading</c>, and the fields that Akka's own base classes declare.
+/// the Akka assemblies (actor refs, props, cells: Akka's own state is not the snapshot's business), locks and anything
+/// else in <c>System.Threading</c>, and the fields that Akka's own base classes declare. Immutable collections are
+/// walked: what they hold may be mutable (a pid's numbers hold namespace handles, whose reference counts change).
 /// The rest of an object's fields, private and readonly ones included, are copied by a method emitted once per type.
 /// The caller makes sure nothing runs on the graph during <see cref="Take"/> and <see cref="Restore"/>.</para>
 /// </remarks>
@@ -142,7 +143,6 @@ public sealed class ObjectGraphSnapshot
         var ns = t.Namespace ?? "";
         return IsAkka(t)
             || ns.StartsWith("System.Threading", StringComparison.Ordinal)
-            || ns.StartsWith("System.Collections.Immutable", StringComparison.Ordinal)
             || ns.StartsWith("System.Reflection", StringComparison.Ordinal);
     }
 
