@@ -111,8 +111,10 @@ public sealed class ActorTreeCheckpoint
                 child.Stop();
             }
             _extra.Clear();
-            // Then every checkpointed actor must still be there, with its checkpointed children only (names freed).
+            // Then every checkpointed actor must still be there, with the same instance (their termination work may fail
+            // a watcher, which its supervisor restarts) and its checkpointed children only (names freed).
             if (!_controller.RunToQuiescence().Quiescent || !_nodes.All(static n => !n.Cell.IsTerminated
+                    && ReferenceEquals(InstanceOf(n.Cell), n.Instance)
                     && n.Cell.ChildrenContainer.Children.Count == n.Children.Count))
             {
                 return false;

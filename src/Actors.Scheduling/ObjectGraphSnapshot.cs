@@ -55,7 +55,7 @@ public sealed class ObjectGraphSnapshot
             {
                 arrays.Add((array, (Array)array.Clone()));
                 var element = array.GetType().GetElementType()!;
-                if (element.IsPrimitive || element.IsEnum || array.Rank != 1)
+                if (element.IsPrimitive || element.IsEnum)
                 {
                     continue;
                 }
@@ -63,7 +63,7 @@ public sealed class ObjectGraphSnapshot
                 {
                     if (element.IsValueType)
                     {
-                        PushFieldsOf(item, element);
+                        PushFieldsOf(item);
                     }
                     else
                     {
@@ -76,7 +76,7 @@ public sealed class ObjectGraphSnapshot
             var copy = RuntimeHelpers.GetUninitializedObject(o.GetType());
             plan.CopyFields(o, copy);
             objects.Add((o, copy, plan.CopyFields));
-            PushFieldsOf(o, o.GetType());
+            PushFieldsOf(o);
         }
         return new ObjectGraphSnapshot([.. objects], [.. arrays]);
 
@@ -88,14 +88,15 @@ public sealed class ObjectGraphSnapshot
             }
         }
 
-        // The references held in the fields of o (an object, or a boxed struct of type t), structs walked into.
-        void PushFieldsOf(object? o, Type t)
+        // The references held in the fields of o (an object, or a boxed struct), structs walked into. The plan is the
+        // runtime type's: a boxed Nullable<T> is a boxed T (or null), whose fields are not Nullable<T>'s.
+        void PushFieldsOf(object? o)
         {
             if (o is null)
             {
                 return;
             }
-            foreach (var f in PlanOf(t).Fields)
+            foreach (var f in PlanOf(o.GetType()).Fields)
             {
                 var ft = f.FieldType;
                 if (ft.IsPrimitive || ft.IsEnum || ft.IsPointer)
@@ -105,7 +106,7 @@ public sealed class ObjectGraphSnapshot
                 var value = f.GetValue(o);
                 if (ft.IsValueType && !IsShared(ft))
                 {
-                    PushFieldsOf(value, ft);
+                    PushFieldsOf(value);
                 }
                 else
                 {
@@ -132,6 +133,10 @@ public sealed class ObjectGraphSnapshot
     public static bool IsShared(Type t)
     {
         ArgumentNullException.ThrowIfNull(t);
+        if (t.IsArray)
+        {
+            return false; // an array is mutable whatever its elements are (IActorRef[], the array of a List<IActorRef>)
+        }
         if (t.IsPrimitive || t.IsEnum || t.IsPointer || t == typeof(string) || t == typeof(decimal))
         {
             return true;
@@ -163,12 +168,13 @@ public sealed class ObjectGraphSnapshot
                 fields.AddRange(c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));
             }
             Fields = [.. fields];
-            CopyFields = t.IsValueType ? static (_, _) => { } : Emit(t, Fields);
+            CopyFields = Emit(t, Fields);
         }
 
         public FieldInfo[] Fields { get; }
 
-        /// <summary>(from, to): copies every field of <see cref="Fields"/>.</summary>
+        /// <summary>(from, to): copies every field of <see cref="Fields"/>; for a struct, from box to box (a boxed struct
+        /// can change in place, through an interface it implements).</summary>
         public Action<object, object> CopyFields { get; }
 
         private static Action<object, object> Emit(Type t, FieldInfo[] fields)
@@ -176,12 +182,13 @@ public sealed class ObjectGraphSnapshot
             var method = new DynamicMethod($"CopyFields_{t.Name}", null, [typeof(object), typeof(object)], typeof(ObjectGraphSnapshot).Module,
                 skipVisibility: true);
             var il = method.GetILGenerator();
+            var cast = t.IsValueType ? OpCodes.Unbox : OpCodes.Castclass;
             foreach (var f in fields)
             {
                 il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Castclass, t);
+                il.Emit(cast, t);
                 il.Emit(OpCodes.Ldarg_0);
-                il.Emit(OpCodes.Castclass, t);
+                il.Emit(cast, t);
                 il.Emit(OpCodes.Ldfld, f);
                 il.Emit(OpCodes.Stfld, f);
             }
