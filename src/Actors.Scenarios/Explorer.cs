@@ -68,8 +68,9 @@ public sealed record ExploreResult(int Schedules, IReadOnlyList<Violation> Viola
         $"{(CutAtStepBound > 0 ? $", {CutAtStepBound} cut at the step bound" : "")}, {Elapsed.TotalSeconds:0.0} s";
 }
 
-/// <summary>Explores the interleavings of a scenario's parallel blocks on fresh model kernels, checking every
-/// expectation, the step invariants after each controlled step, the quiescent invariants, and deadlock.</summary>
+/// <summary>Explores the interleavings of a scenario's parallel blocks, each schedule from a fresh kernel's state (a new
+/// kernel, or by default the checkpoint after the scenario's sequential prefix, restored), checking every expectation,
+/// the step invariants after each controlled step, the quiescent invariants, and deadlock.</summary>
 /// <remarks>Usable from a user's own xunit suite: <c>new Explorer(runner).Explore(scenario, options)</c> and then
 /// <see cref="ExploreResult"/>; see also <c>ExplorationAssert</c>.</remarks>
 public sealed class Explorer(ModelRunner runner)
@@ -287,8 +288,9 @@ public sealed class Explorer(ModelRunner runner)
     /// the checkpoint is the schedule a fresh kernel would run: the same steps, checks and outcomes.</summary>
     private sealed class Kernels(ModelRunner runner, bool checkpoints = true) : IDisposable
     {
-        // After this many restores refused in a row (the scenario's schedules stop actors of the prefix: exits, reaps,
-        // namespace deaths), this thread stops checkpointing: a checkpoint costs more than the prefix it saves.
+        // After this many restores refused in a row after schedules that ran to their end (the scenario's schedules stop
+        // actors of the prefix: exits, reaps, namespace deaths), this thread stops checkpointing: a checkpoint costs more
+        // than the prefix it saves. A schedule cut short (a violation thrown, the step bound) only costs its checkpoint.
         private const int MaxRefusals = 3;
 
         private readonly bool _checkpoints = checkpoints && runner.Checkpoints;
@@ -300,12 +302,13 @@ public sealed class Explorer(ModelRunner runner)
         {
             if (_kept is { } kept)
             {
+                var ended = kept.Quiescent;
                 if (ReferenceEquals(kept.Scenario, scenario) && kept.TryRestore())
                 {
                     _refusals = 0;
                     return kept;
                 }
-                _refusals++;
+                _refusals += ended ? 1 : 0;
                 _kept = null;
                 kept.Dispose();
             }

@@ -107,6 +107,10 @@ public sealed class ScenarioExecution : IDisposable
             new Dictionary<string, TaskRecord>(_names, StringComparer.Ordinal), _outcomes.Count, Schedule.Count, _corr, _next);
     }
 
+    /// <summary>Whether the kernel is at rest: no call in flight, no work parked, no actor failed (the last schedule ran
+    /// to its end, or none ran).</summary>
+    public bool Quiescent => _inFlight.Count == 0 && _host.Controller.PendingCount == 0 && Context.Failures.Count == 0;
+
     /// <summary>What the checkpoint holds (actors and objects), for reports; empty without one.</summary>
     public string CheckpointSize => _checkpoint is { } c ? $"{c.Tree.ActorCount} actors, {c.Tree.ObjectCount} objects" : "";
 
@@ -115,7 +119,7 @@ public sealed class ScenarioExecution : IDisposable
     /// then dispose of this execution and start a fresh one.</summary>
     public bool TryRestore()
     {
-        if (_checkpoint is not { } c || _inFlight.Count > 0 || Context.Failures.Count > 0 || !c.Tree.TryRestore())
+        if (_checkpoint is not { } c || !Quiescent || !c.Tree.TryRestore())
         {
             return false;
         }
