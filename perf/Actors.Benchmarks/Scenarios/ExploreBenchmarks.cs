@@ -14,10 +14,13 @@ namespace Actors.Benchmarks.Scenarios;
 /// class exists to profile a schedule (<c>-p EP</c>). Target (issue 4): 20,000 schedules per second.</remarks>
 [Config(typeof(ThroughputConfig))]
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
 public class ExploreBenchmarks
 {
-    /// <summary>Schedules per invocation (the same 200 schedules, seed 1, each time).</summary>
-    public const int Schedules = 200;
+    /// <summary>Schedules per invocation (the same 2,000 schedules, seed 1, each time): enough that the once-per-exploration
+    /// work (the checkpoint: a new kernel and the prefix, per worker; the workers' threads) weighs little, as in the CLI's
+    /// explorations of 10,000 schedules and more. <see cref="One_schedule_checkpoint"/> measures that work.</summary>
+    public const int Schedules = 2000;
 
     private ModelRunner _fresh = null!;
     private ModelRunner _checkpointed = null!;
@@ -44,14 +47,22 @@ public class ExploreBenchmarks
         _checkpointed.Dispose();
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Schedules)]
+    [Benchmark(Baseline = true, OperationsPerInvoke = Schedules), BenchmarkCategory("schedule")]
     public int Fresh_kernels() => Explore(_fresh, Schedules, 1);
 
-    [Benchmark(OperationsPerInvoke = Schedules)]
+    [Benchmark(OperationsPerInvoke = Schedules), BenchmarkCategory("schedule")]
     public int Checkpoint() => Explore(_checkpointed, Schedules, 1);
 
-    [Benchmark(OperationsPerInvoke = 2 * Schedules)]
+    [Benchmark(OperationsPerInvoke = 2 * Schedules), BenchmarkCategory("schedule")]
     public int Checkpoint_2_workers() => Explore(_checkpointed, 2 * Schedules, 2);
+
+    /// <summary>An exploration of one schedule with checkpoints on: the once-per-exploration cost (a new kernel, the
+    /// prefix, the snapshot, the schedule, the kernel's teardown), against <see cref="One_schedule_fresh"/>.</summary>
+    [Benchmark, BenchmarkCategory("exploration of one schedule")]
+    public int One_schedule_checkpoint() => Explore(_checkpointed, 1, 1);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("exploration of one schedule")]
+    public int One_schedule_fresh() => Explore(_fresh, 1, 1);
 
     private int Explore(ModelRunner runner, int schedules, int workers)
     {
