@@ -24,14 +24,19 @@ public sealed record ExploreOptions(
     public static bool DriverReadsTaskList(StepRecord a, StepRecord b) =>
         a.Actor == "host/driver" && b.Actor == "host/kernel/tasks" && b.Message != "TaskListProtocol.Attach";
 
+    /// <summary>Whether the strategy draws PCT change points, below a schedule length that the explorer measures first.</summary>
+    public bool UsesScheduleLength => Strategy is "pct" or "portfolio";
+
     /// <summary>Builds the strategy (dfs is exhaustive with partial-order reduction, see <see cref="DporStrategy"/>); it is wrapped so that a schedule's step index runs across all its parallel blocks,
     /// and so that after <see cref="MaxSteps"/>/2 unfair steps random choices take over (fair fallback for liveness).</summary>
-    public ISchedulingStrategy CreateStrategy() => Strategy switch
+    /// <param name="scheduleLength">For pct and portfolio: the range of the change points in every schedule (then the
+    /// iterations are independent); null learns it from the schedules seen.</param>
+    public ISchedulingStrategy CreateStrategy(int? scheduleLength = null) => Strategy switch
     {
         "random" => new RandomStrategy(Seed),
-        "pct" => new FairFallback(new PctStrategy(Seed, PctDepth, MaxSteps), MaxSteps / 2, Seed),
+        "pct" => new FairFallback(new PctStrategy(Seed, PctDepth, MaxSteps, scheduleLength), MaxSteps / 2, Seed),
         "dfs" => new DporStrategy(alsoDependent: DriverReadsTaskList),
-        "portfolio" => new FairFallback(new PortfolioStrategy(Seed, MaxSteps), MaxSteps / 2, Seed),
+        "portfolio" => new FairFallback(new PortfolioStrategy(Seed, MaxSteps, scheduleLength), MaxSteps / 2, Seed),
         _ => throw new ArgumentException($"unknown strategy '{Strategy}' (random, pct, dfs, portfolio)"),
     };
 }
@@ -89,15 +94,16 @@ public sealed class Explorer(ModelRunner runner)
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(options);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var strategy = new PerSchedule(options.CreateStrategy());
+        using var kernels = new Kernels(runner);
+        int? length = options.UsesScheduleLength ? FifoScheduleLength(kernels, scenario, options.MaxSteps) : null;
+        var strategy = new PerSchedule(options.CreateStrategy(length));
         if (options.Workers > 1 && options.Iterations >= MinParallelIterations && strategy.IndependentIterations)
         {
-            return ExploreParallel(scenario, options, progress, clock);
+            return ExploreParallel(kernels, scenario, options, length, progress, clock);
         }
         var violations = new List<Violation>();
         int schedules = 0, cut = 0, violationCount = 0;
         var exhausted = false;
-        using var kernels = new Kernels(runner);
         for (var i = 0; i < options.Iterations; i++)
         {
             if (!strategy.PrepareIteration(i))
@@ -133,11 +139,36 @@ public sealed class Explorer(ModelRunner runner)
         return new ExploreResult(schedules, violations, exhausted, cut, clock.Elapsed) { ViolationCount = violationCount };
     }
 
+    /// <summary>The number of controlled steps in the parallel blocks of the scenario's FIFO schedule (at least 1): PCT's
+    /// change points are drawn below it, so that every iteration's choices depend on the seed and the iteration only.</summary>
+    private static int FifoScheduleLength(Kernels kernels, Scenario scenario, int maxSteps)
+    {
+        var execution = kernels.Start(scenario);
+        try
+        {
+            try
+            {
+                kernels.Prepare(execution);
+                execution.RunExplored(FifoStrategy.Instance, maxSteps);
+            }
+            catch (Exception e) when (IsFinding(e))
+            {
+                // Counted as far as it ran; the exploration finds the violation again if its strategy chooses this schedule.
+            }
+            return Math.Max(1, execution.BlockSchedule.Count);
+        }
+        finally
+        {
+            kernels.Done(execution);
+        }
+    }
+
     /// <summary>Runs the iterations of an independent strategy on <see cref="ExploreOptions.Workers"/> threads, each with its
-    /// own actor system and strategy instance, handing out iteration numbers in order. Without <c>--keep-going</c> the
+    /// own actor system and strategy instance (worker 0 on <paramref name="kernels"/>), handing out iteration numbers in order. Without <c>--keep-going</c> the
     /// first violation found lowers the bound to its iteration, and the workers finish the lower iterations still
     /// running, so the reported violation is the one of lowest iteration and the result is the one-worker result.</summary>
-    private ExploreResult ExploreParallel(Scenario scenario, ExploreOptions options, Action<int, int>? progress, System.Diagnostics.Stopwatch clock)
+    private ExploreResult ExploreParallel(Kernels kernels, Scenario scenario, ExploreOptions options, int? length, Action<int, int>? progress,
+        System.Diagnostics.Stopwatch clock)
     {
         var gate = new object();
         var next = -1;
@@ -155,7 +186,7 @@ public sealed class Explorer(ModelRunner runner)
             {
                 runners[w] = runner.CreateSibling();
             }
-            var threads = runners.Select((r, w) => new Thread(() => Work(r), 16 * 1024 * 1024)
+            var threads = runners.Select((r, w) => new Thread(() => Work(r, w == 0 ? kernels : null), 16 * 1024 * 1024)
             {
                 IsBackground = true,
                 Name = $"explore-{w}",
@@ -184,10 +215,11 @@ public sealed class Explorer(ModelRunner runner)
             ViolationCount = count,
         };
 
-        void Work(ModelRunner worker)
+        void Work(ModelRunner worker, Kernels? given)
         {
-            var strategy = new PerSchedule(options.CreateStrategy());
-            using var kernels = new Kernels(worker);
+            var strategy = new PerSchedule(options.CreateStrategy(length));
+            using var own = given is null ? new Kernels(worker) : null;
+            var kernels = given ?? own!;
             try
             {
                 while (true)
@@ -270,8 +302,7 @@ public sealed class Explorer(ModelRunner runner)
             kernels.Prepare(execution);
             completed = execution.RunExplored(strategy, maxSteps);
         }
-        catch (Exception e) when (e is InvariantViolationException or ModelFailureException or DeadlockException
-                                      or ScenarioException or NondeterminismException or EscapedWorkException)
+        catch (Exception e) when (IsFinding(e))
         {
             what = e is InvariantViolationException ? $"invariant violated: {e.Message}" : e.Message;
         }
@@ -281,6 +312,10 @@ public sealed class Explorer(ModelRunner runner)
         var steps = execution.BlockSchedule.Select(s => new TraceStep(s.Actor, s.Message)).ToArray();
         return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed);
     }
+
+    /// <summary>Whether <paramref name="e"/> is something a schedule found (a violation), not a bug of the explorer.</summary>
+    private static bool IsFinding(Exception e) => e is InvariantViolationException or ModelFailureException or DeadlockException
+        or ScenarioException or NondeterminismException or EscapedWorkException;
 
     /// <summary>Where one thread's schedules get their kernel: a fresh one per schedule, or, with checkpoints
     /// (<c>actors.explorer.checkpoint</c>), the kernel of the previous schedule brought back to its checkpoint after

@@ -4,12 +4,14 @@ namespace Actors.Scheduling;
 /// <remarks>
 /// Each actor label gets a random priority when first seen in a schedule; the enabled item with the
 /// highest-priority label runs (ties: the first in enabled order). <c>depth - 1</c> change points are drawn
-/// among the step indices below the longest schedule seen so far (<c>maxSteps</c> before any); at a change
-/// point the label that would run drops below every other priority, and the choice is made again.
-/// Bugs of depth d are found with probability at least 1/(n k^(d-1)) per schedule, n labels, k steps.
-/// Iteration <c>i</c> uses the SplitMix64 stream <c>(seed, i)</c>.
+/// among the step indices below k, the schedule length: the given <c>scheduleLength</c> (the explorer measures it
+/// once per exploration, on the scenario's FIFO schedule), or without one the longest schedule seen so far
+/// (<c>maxSteps</c> before any). At a change point the label that would run drops below every other priority, and
+/// the choice is made again. Bugs of depth d are found with probability at least 1/(n k^(d-1)) per schedule, n labels.
+/// Iteration <c>i</c> uses the SplitMix64 stream <c>(seed, i)</c>; with a given schedule length, iterations are
+/// independent of each other (<see cref="IIndependentIterations"/>).
 /// </remarks>
-public sealed class PctStrategy : ISchedulingStrategy
+public sealed class PctStrategy : ISchedulingStrategy, IIndependentIterations
 {
     private readonly Dictionary<string, long> _priorities = new(StringComparer.Ordinal);
     private readonly int[] _changePoints;
@@ -21,13 +23,17 @@ public sealed class PctStrategy : ISchedulingStrategy
     /// <param name="seed">Seed of every iteration's stream.</param>
     /// <param name="depth">Bug depth d (at least 1): d - 1 priority change points per schedule.</param>
     /// <param name="maxSteps">Range of the change points before any schedule length is known.</param>
-    public PctStrategy(ulong seed, int depth, int maxSteps)
+    /// <param name="scheduleLength">The range of the change points in every iteration (at least 1), or null to learn it
+    /// from the schedules seen.</param>
+    public PctStrategy(ulong seed, int depth, int maxSteps, int? scheduleLength = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scheduleLength ?? 1, 1, nameof(scheduleLength));
         Seed = seed;
         Depth = depth;
         MaxSteps = maxSteps;
+        ScheduleLength = scheduleLength;
         _changePoints = new int[depth - 1];
         _rng = SplitMix64.ForStream(seed, 0);
     }
@@ -41,6 +47,12 @@ public sealed class PctStrategy : ISchedulingStrategy
     /// <summary>Change-point range before any schedule was seen.</summary>
     public int MaxSteps { get; }
 
+    /// <summary>The fixed change-point range, or null when it is learnt.</summary>
+    public int? ScheduleLength { get; }
+
+    /// <inheritdoc />
+    public bool IndependentIterations => ScheduleLength is not null;
+
     /// <summary>This iteration's change points (ascending step indices).</summary>
     public IReadOnlyList<int> ChangePoints => _changePoints;
 
@@ -50,7 +62,7 @@ public sealed class PctStrategy : ISchedulingStrategy
         _rng = SplitMix64.ForStream(Seed, (ulong)iteration);
         _priorities.Clear();
         _demotions = 0;
-        var range = _longest > 0 ? _longest : MaxSteps;
+        var range = ScheduleLength ?? (_longest > 0 ? _longest : MaxSteps);
         for (var i = 0; i < _changePoints.Length; i++)
         {
             // Distinct points while the range allows it; a handful of retries at most since depth is small.
@@ -88,7 +100,7 @@ public sealed class PctStrategy : ISchedulingStrategy
     }
 
     /// <inheritdoc />
-    public string Describe() => $"pct(seed={Seed},depth={Depth})";
+    public string Describe() => ScheduleLength is { } k ? $"pct(seed={Seed},depth={Depth},k={k})" : $"pct(seed={Seed},depth={Depth})";
 
     private int Highest(IReadOnlyList<SchedulableItem> enabled)
     {

@@ -2,19 +2,22 @@ namespace Actors.Scheduling;
 
 /// <summary>Rotates random, PCT depth 2 and PCT depth 3 per iteration (iteration i uses member i mod 3, with
 /// the member's own stream for i), like Coyote's default portfolio.</summary>
-public sealed class PortfolioStrategy : ISchedulingStrategy
+public sealed class PortfolioStrategy : ISchedulingStrategy, IIndependentIterations
 {
     private readonly ISchedulingStrategy[] _members;
     private ISchedulingStrategy _current;
 
     /// <summary>Creates the portfolio; <paramref name="maxSteps"/> bounds the PCT change points before any
-    /// schedule length is known.</summary>
-    public PortfolioStrategy(ulong seed, int maxSteps)
+    /// schedule length is known, <paramref name="scheduleLength"/> fixes it (see <see cref="PctStrategy"/>).</summary>
+    public PortfolioStrategy(ulong seed, int maxSteps, int? scheduleLength = null)
     {
         Seed = seed;
-        _members = [new RandomStrategy(seed), new PctStrategy(seed, 2, maxSteps), new PctStrategy(seed, 3, maxSteps)];
+        _members = [new RandomStrategy(seed), new PctStrategy(seed, 2, maxSteps, scheduleLength), new PctStrategy(seed, 3, maxSteps, scheduleLength)];
         _current = _members[0];
     }
+
+    /// <inheritdoc />
+    public bool IndependentIterations => _members.All(static m => m is IIndependentIterations { IndependentIterations: true });
 
     /// <summary>The seed.</summary>
     public ulong Seed { get; }

@@ -92,19 +92,24 @@ public sealed class ExplorerSpeedupTests(RunnerFixture fixture, ITestOutputHelpe
     }
 
     /// <summary>Two workers report what one reports: the same schedules, violations (iteration, what, steps) and count,
-    /// when counting every violation and when stopping at the first.</summary>
+    /// when counting every violation and when stopping at the first, with every strategy whose iterations are
+    /// independent (PCT's with the schedule length the explorer measures first).</summary>
     [Theory]
-    [InlineData("scenarios/races/next-id-process-scope.scn", true)]
-    [InlineData("scenarios/races/next-id-process-scope.scn", false)]
-    [InlineData("scenarios/races/msg-next-id-restorers.scn", true)]
-    [InlineData("scenarios/races/restore-next-id.scn", true)]
-    public void Several_workers_give_the_one_worker_result(string file, bool keepGoing)
+    [InlineData("scenarios/races/next-id-process-scope.scn", "random", true)]
+    [InlineData("scenarios/races/next-id-process-scope.scn", "random", false)]
+    [InlineData("scenarios/races/msg-next-id-restorers.scn", "random", true)]
+    [InlineData("scenarios/races/restore-next-id.scn", "random", true)]
+    [InlineData("scenarios/races/next-id-process-scope.scn", "pct", true)]
+    [InlineData("scenarios/races/msg-next-id-restorers.scn", "pct", false)]
+    [InlineData("scenarios/races/ns-last-pid-restore.scn", "portfolio", true)]
+    [InlineData("scenarios/races/fork-vs-init-death.scn", "portfolio", true)]
+    public void Several_workers_give_the_one_worker_result(string file, string strategy, bool keepGoing)
     {
         var scenario = Load(file);
-        var options = new ExploreOptions("random", Iterations: Explorer.MinParallelIterations + 50, Seed: 8, KeepGoing: keepGoing);
+        var options = new ExploreOptions(strategy, Iterations: Explorer.MinParallelIterations + 50, Seed: 8, KeepGoing: keepGoing);
         var one = new Explorer(fixture.Runner).Explore(scenario, options);
         var two = new Explorer(fixture.Runner).Explore(scenario, options with { Workers = 2 });
-        output.WriteLine($"{file}, random seed 8: 1 worker: {one.Summary}; 2 workers: {two.Summary}");
+        output.WriteLine($"{file}, {strategy} seed 8: 1 worker: {one.Summary}; 2 workers: {two.Summary}");
         Assert.Equal(one.Schedules, two.Schedules);
         Assert.Equal(one.ViolationCount, two.ViolationCount);
         Assert.Equal(one.CutAtStepBound, two.CutAtStepBound);
@@ -124,6 +129,12 @@ public sealed class ExplorerSpeedupTests(RunnerFixture fixture, ITestOutputHelpe
         Assert.True(new RandomStrategy(1).IndependentIterations);
         Assert.True(new FairFallback(new RandomStrategy(1), 10, 1).IndependentIterations);
         Assert.False(new FairFallback(new PctStrategy(1, 3, 100), 10, 1).IndependentIterations);
+        Assert.True(new FairFallback(new PctStrategy(1, 3, 100, scheduleLength: 49), 10, 1).IndependentIterations);
+        Assert.False(new PortfolioStrategy(1, 100).IndependentIterations);
+        Assert.True(new PortfolioStrategy(1, 100, scheduleLength: 49).IndependentIterations);
+        Assert.True(new ExploreOptions("pct").CreateStrategy(49) is IIndependentIterations { IndependentIterations: true });
+        Assert.True(new ExploreOptions("portfolio").CreateStrategy(49) is IIndependentIterations { IndependentIterations: true });
+        Assert.False(new ExploreOptions("dfs").CreateStrategy(49) is IIndependentIterations { IndependentIterations: true });
 
         // DFS with two workers still exhausts the same schedules (it runs on one).
         var scenario = Load("scenarios/races/ns-last-pid-restore.scn");

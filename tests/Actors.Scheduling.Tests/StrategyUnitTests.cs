@@ -73,6 +73,33 @@ public sealed class StrategyUnitTests
         }
     }
 
+    /// <summary>With a given schedule length, iteration i's change points and schedule depend on the seed and i only:
+    /// not on which iterations ran before, nor on how long they were.</summary>
+    [Fact]
+    public void Pct_with_a_schedule_length_must_make_iterations_independent()
+    {
+        var fresh = new PctStrategy(9, depth: 4, maxSteps: 1000, scheduleLength: 7);
+        var used = new PctStrategy(9, depth: 4, maxSteps: 1000, scheduleLength: 7);
+        Assert.True(fresh.IndependentIterations);
+        Assert.False(new PctStrategy(9, depth: 4, maxSteps: 1000).IndependentIterations);
+        Assert.Equal("pct(seed=9,depth=4,k=7)", fresh.Describe());
+        for (var i = 0; i < 30; i++)
+        {
+            used.PrepareIteration(i);
+            Run(used, [5, 5, 5]); // 15 steps: longer than the given length, which must not grow
+        }
+        for (var i = 29; i >= 0; i--)
+        {
+            fresh.PrepareIteration(i);
+            used.PrepareIteration(i);
+            Assert.Equal(3, fresh.ChangePoints.Distinct().Count());
+            Assert.All(fresh.ChangePoints, p => Assert.InRange(p, 0, 6));
+            Assert.Equal(fresh.ChangePoints, used.ChangePoints);
+            Assert.Equal(Run(fresh, [3, 3, 2]), Run(used, [3, 3, 2]));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PctStrategy(9, 2, 1000, scheduleLength: 0));
+    }
+
     [Fact]
     public void Random_must_give_the_same_schedule_for_the_same_seed_and_iteration()
     {
