@@ -61,18 +61,7 @@ public sealed class CheckpointTests(RunnerFixture fixture, ITestOutputHelper out
         var fresh = new Explorer(freshRunner).Explore(scenario, options);
         var checkpointed = new Explorer(fixture.Runner).Explore(scenario, options);
         output.WriteLine($"{file}, {strategy} seed 23: fresh: {fresh.Summary}; checkpointed: {checkpointed.Summary}");
-        Assert.Equal(fresh.Schedules, checkpointed.Schedules);
-        Assert.Equal(fresh.ViolationCount, checkpointed.ViolationCount);
-        Assert.Equal(fresh.CutAtStepBound, checkpointed.CutAtStepBound);
-        Assert.Equal(fresh.Exhausted, checkpointed.Exhausted);
-        Assert.Equal(fresh.Violations.Count, checkpointed.Violations.Count);
-        for (var i = 0; i < fresh.Violations.Count; i++)
-        {
-            Assert.Equal(fresh.Violations[i].Iteration, checkpointed.Violations[i].Iteration);
-            Assert.Equal(fresh.Violations[i].What, checkpointed.Violations[i].What);
-            Assert.Equal(fresh.Violations[i].Transcript, checkpointed.Violations[i].Transcript);
-            Assert.Equal(fresh.Violations[i].Steps, checkpointed.Violations[i].Steps);
-        }
+        SameResult.Assert(fresh, checkpointed);
     }
 
     /// <summary>Schedule by schedule (random seeds 0-29): from the checkpoint, restored after each schedule, the

@@ -110,17 +110,7 @@ public sealed class ExplorerSpeedupTests(RunnerFixture fixture, ITestOutputHelpe
         var one = new Explorer(fixture.Runner).Explore(scenario, options);
         var two = new Explorer(fixture.Runner).Explore(scenario, options with { Workers = 2 });
         output.WriteLine($"{file}, {strategy} seed 8: 1 worker: {one.Summary}; 2 workers: {two.Summary}");
-        Assert.Equal(one.Schedules, two.Schedules);
-        Assert.Equal(one.ViolationCount, two.ViolationCount);
-        Assert.Equal(one.CutAtStepBound, two.CutAtStepBound);
-        Assert.Equal(one.Violations.Count, two.Violations.Count);
-        for (var i = 0; i < one.Violations.Count; i++)
-        {
-            Assert.Equal(one.Violations[i].Iteration, two.Violations[i].Iteration);
-            Assert.Equal(one.Violations[i].What, two.Violations[i].What);
-            Assert.Equal(one.Violations[i].Transcript, two.Violations[i].Transcript);
-            Assert.Equal(one.Violations[i].Steps, two.Violations[i].Steps);
-        }
+        SameResult.Assert(one, two);
     }
 
     [Fact]
