@@ -129,6 +129,123 @@ public sealed class ObjectGraphSnapshot
         }
     }
 
+    /// <summary>The places in the snapshot's copies (fields, array elements, fields of structs inside either) that hold
+    /// a value <paramref name="find"/> knows, by what it answers for the value (negative: not wanted). A
+    /// <see cref="Slot"/> is written with <see cref="Write"/>; the next <see cref="Restore"/> then writes the new value
+    /// into the live object. Slots inside arrays of more than one dimension are not supported: found there, a value's
+    /// answer is reported through <paramref name="unsupported"/>.</summary>
+    public List<(int Key, Slot Slot)> FindSlots(Func<object, int> find, Action<int> unsupported)
+    {
+        ArgumentNullException.ThrowIfNull(find);
+        ArgumentNullException.ThrowIfNull(unsupported);
+        var found = new List<(int, Slot)>();
+        var path = new List<FieldInfo>();
+        foreach (var (_, copy, _) in _objects)
+        {
+            ScanFields(copy, copy, -1);
+        }
+        foreach (var (_, copy) in _arrays)
+        {
+            var element = copy.GetType().GetElementType()!;
+            if (element.IsPrimitive || element.IsEnum || element.IsPointer || (element.IsValueType && IsShared(element)))
+            {
+                continue;
+            }
+            if (copy.Rank != 1)
+            {
+                foreach (var item in copy)
+                {
+                    if (item is not null && !element.IsValueType && find(item) is var key && key >= 0)
+                    {
+                        unsupported(key);
+                    }
+                }
+                continue;
+            }
+            for (var i = 0; i < copy.Length; i++)
+            {
+                var item = copy.GetValue(i);
+                if (item is null)
+                {
+                    continue;
+                }
+                if (element.IsValueType)
+                {
+                    ScanFields(copy, item, i);
+                }
+                else if (find(item) is var key && key >= 0)
+                {
+                    found.Add((key, new Slot(copy, i, [])));
+                }
+            }
+        }
+        return found;
+
+        // The fields of o (an object, or a boxed struct reached through path from container).
+        void ScanFields(object container, object o, int index)
+        {
+            foreach (var f in PlanOf(o.GetType()).Fields)
+            {
+                var ft = f.FieldType;
+                if (ft.IsPrimitive || ft.IsEnum || ft.IsPointer || ft == typeof(string) || (ft.IsValueType && IsShared(ft)))
+                {
+                    continue;
+                }
+                var value = f.GetValue(o);
+                if (value is null)
+                {
+                    continue;
+                }
+                path.Add(f);
+                if (ft.IsValueType)
+                {
+                    ScanFields(container, value, index);
+                }
+                else if (find(value) is var key && key >= 0)
+                {
+                    found.Add((key, new Slot(container, index, [.. path])));
+                }
+                path.RemoveAt(path.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> into a slot of the copies (found by <see cref="FindSlots"/>).</summary>
+    public static void Write(Slot slot, object? value)
+    {
+        if (slot.Container is Array array)
+        {
+            if (slot.Path.Length == 0)
+            {
+                array.SetValue(value, slot.Index);
+                return;
+            }
+            var boxed = array.GetValue(slot.Index)!;
+            WritePath(boxed, slot.Path, 0, value);
+            array.SetValue(boxed, slot.Index);
+            return;
+        }
+        WritePath(slot.Container, slot.Path, 0, value);
+    }
+
+    // Fields of structs are written in a boxed copy of the struct, which is then stored back.
+    private static void WritePath(object target, FieldInfo[] path, int at, object? value)
+    {
+        if (at == path.Length - 1)
+        {
+            path[at].SetValue(target, value);
+            return;
+        }
+        var inner = path[at].GetValue(target)!;
+        WritePath(inner, path, at + 1, value);
+        path[at].SetValue(target, inner);
+    }
+
+    /// <summary>A place in a snapshot's copies: a copied object's field (<see cref="Index"/> -1) or an element of a
+    /// copied array, followed through the fields of <see cref="Path"/> (struct fields, the last one holding the value;
+    /// empty for an array element itself).</summary>
+    public readonly record struct Slot(object Container, int Index, FieldInfo[] Path);
+
     /// <summary>Whether objects of <paramref name="t"/> are left out of snapshots and shared as they are.</summary>
     public static bool IsShared(Type t)
     {
