@@ -19,7 +19,8 @@ namespace Actors.Scheduling;
 /// <para>It refuses (returns false) when the tree cannot come back: work is still parked (the schedule was cut or
 /// failed), the controller is tainted, an actor of the checkpoint is alive with another instance (restarted), the root
 /// stopped, or a stopped actor cannot be brought back (it watched or was watched, it overrides PreStart, it has timers
-/// or a stash, or its ref is held where it cannot be rewritten). The caller then starts afresh.</para>
+/// or a stash, or its ref is held where it cannot be rewritten: a collection's key, a multi-dimensional array). The
+/// caller then starts afresh.</para>
 /// </remarks>
 public sealed class ActorTreeCheckpoint
 {

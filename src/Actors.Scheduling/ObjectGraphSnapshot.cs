@@ -132,8 +132,11 @@ public sealed class ObjectGraphSnapshot
     /// <summary>The places in the snapshot's copies (fields, array elements, fields of structs inside either) that hold
     /// a value <paramref name="find"/> knows, by what it answers for the value (negative: not wanted). A
     /// <see cref="Slot"/> is written with <see cref="Write"/>; the next <see cref="Restore"/> then writes the new value
-    /// into the live object. Slots inside arrays of more than one dimension are not supported: found there, a value's
-    /// answer is reported through <paramref name="unsupported"/>.</summary>
+    /// into the live object. Where a value cannot be rewritten, its answer is reported through
+    /// <paramref name="unsupported"/> instead: in an array of more than one dimension, or in the key of a
+    /// <c>Dictionary</c>, <c>HashSet</c>, <c>SortedDictionary</c> or <c>SortedSet</c> (a new value would hash or
+    /// compare differently, and the collection would not find it). Keys of other hashed or sorted collections (the
+    /// immutable ones, a record holding the value used as a key) are not recognized.</summary>
     public List<(int Key, Slot Slot)> FindSlots(Func<object, int> find, Action<int> unsupported)
     {
         ArgumentNullException.ThrowIfNull(find);
@@ -203,11 +206,34 @@ public sealed class ObjectGraphSnapshot
                 }
                 else if (find(value) is var key && key >= 0)
                 {
-                    found.Add((key, new Slot(container, index, [.. path])));
+                    if (IsCollectionKey(container, path))
+                    {
+                        unsupported(key);
+                    }
+                    else
+                    {
+                        found.Add((key, new Slot(container, index, [.. path])));
+                    }
                 }
                 path.RemoveAt(path.Count - 1);
             }
         }
+    }
+
+    /// <summary>Whether the place reached through <paramref name="path"/> from <paramref name="container"/> (an array of
+    /// entries, or an object) is the key of a hashed or sorted collection of System.Collections.Generic.</summary>
+    private static bool IsCollectionKey(object container, List<FieldInfo> path)
+    {
+        var t = container is Array array ? array.GetType().GetElementType()! : container.GetType();
+        var name = t.IsGenericType ? t.GetGenericTypeDefinition().FullName : null;
+        return name switch
+        {
+            "System.Collections.Generic.Dictionary`2+Entry" => path[0].Name == "key",
+            "System.Collections.Generic.HashSet`1+Entry" => path[0].Name == "Value",
+            // SortedSet<T> and SortedDictionary<K, V> (a TreeSet of KeyValuePair<K, V>, compared by key).
+            "System.Collections.Generic.SortedSet`1+Node" => path[0].Name is "Item" or "<Item>k__BackingField" && (path.Count == 1 || path[1].Name == "key"),
+            _ => false,
+        };
     }
 
     /// <summary>Writes <paramref name="value"/> into a slot of the copies (found by <see cref="FindSlots"/>).</summary>

@@ -212,6 +212,27 @@ public sealed class ActorTreeCheckpointSpec
     }
 
     [Fact]
+    public void TryRestore_must_refuse_when_a_stopped_actor_is_a_key_of_the_checkpointed_state()
+    {
+        using var sys = new ControlledSystem();
+        var parent = sys.Host.Spawn(Props.Create<TreeActor>(), "parent");
+        var a = Spawn(sys, parent, "a");
+        var b = Spawn(sys, parent, "b");
+        // A new ref hashes differently: the dictionary would not find it. b is a value only: it could come back.
+        var byRef = new Dictionary<IActorRef, IActorRef> { [a] = b };
+        var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent, byRef);
+
+        Run(sys, parent, new TreeActor.StopChild("b"));
+        Assert.True(checkpoint.TryRestore());
+        var b2 = Child(sys, parent, "b");
+        Assert.Equal(b2, byRef[a]);
+
+        Run(sys, parent, new TreeActor.StopChild("a"));
+        Assert.False(checkpoint.TryRestore());
+        Assert.True(IsStopped(a));
+    }
+
+    [Fact]
     public void TryRestore_must_restore_after_the_work_that_stopping_new_actors_causes()
     {
         using var sys = new ControlledSystem();
