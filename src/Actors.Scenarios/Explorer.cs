@@ -323,9 +323,10 @@ public sealed class Explorer(ModelRunner runner)
     /// the checkpoint is the schedule a fresh kernel would run: the same steps, checks and outcomes.</summary>
     private sealed class Kernels(ModelRunner runner, bool checkpoints = true) : IDisposable
     {
-        // After this many restores refused in a row after schedules that ran to their end (the scenario's schedules stop
-        // actors of the prefix: exits, reaps, namespace deaths), this thread stops checkpointing: a checkpoint costs more
-        // than the prefix it saves. A schedule cut short (a violation thrown, the step bound) only costs its checkpoint.
+        // After this many restores refused in a row after schedules that ran to their end (an actor of the prefix that
+        // the schedules stop cannot be brought back: it was watched, or its ref is held where the checkpoint cannot
+        // rewrite it), this thread stops checkpointing: a checkpoint costs more than the prefix it saves. A schedule cut
+        // short (a violation thrown, the step bound) only costs its checkpoint.
         private const int MaxRefusals = 3;
 
         private readonly bool _checkpoints = checkpoints && runner.Checkpoints;

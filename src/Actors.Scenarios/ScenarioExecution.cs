@@ -114,9 +114,13 @@ public sealed class ScenarioExecution : IDisposable
     /// <summary>What the checkpoint holds (actors and objects), for reports; empty without one.</summary>
     public string CheckpointSize => _checkpoint is { } c ? $"{c.Tree.ActorCount} actors, {c.Tree.ObjectCount} objects" : "";
 
+    /// <summary>Actors of the checkpoint brought back by restores so far (schedules stopped them: tasks reaped,
+    /// namespaces destroyed).</summary>
+    public int RevivedActors => _checkpoint?.Tree.Revived ?? 0;
+
     /// <summary>Brings the kernel and this execution back to the checkpoint, ready for <see cref="RunExplored"/>; false
-    /// when it cannot (no checkpoint, the last schedule did not end quiescent, or an actor of the checkpoint stopped):
-    /// then dispose of this execution and start a fresh one.</summary>
+    /// when it cannot (no checkpoint, the last schedule did not end quiescent, or an actor of the checkpoint cannot be
+    /// brought back): then dispose of this execution and start a fresh one.</summary>
     public bool TryRestore()
     {
         if (_checkpoint is not { } c || !Quiescent || !c.Tree.TryRestore())

@@ -129,6 +129,149 @@ public sealed class ObjectGraphSnapshot
         }
     }
 
+    /// <summary>The places in the snapshot's copies (fields, array elements, fields of structs inside either) that hold
+    /// a value <paramref name="find"/> knows, by what it answers for the value (negative: not wanted). A
+    /// <see cref="Slot"/> is written with <see cref="Write"/>; the next <see cref="Restore"/> then writes the new value
+    /// into the live object. Where a value cannot be rewritten, its answer is reported through
+    /// <paramref name="unsupported"/> instead: in an array of more than one dimension, or in the key of a
+    /// <c>Dictionary</c>, <c>HashSet</c>, <c>SortedDictionary</c> or <c>SortedSet</c> (a new value would hash or
+    /// compare differently, and the collection would not find it). Keys of other hashed or sorted collections (the
+    /// immutable ones, a record holding the value used as a key) are not recognized.</summary>
+    public List<(int Key, Slot Slot)> FindSlots(Func<object, int> find, Action<int> unsupported)
+    {
+        ArgumentNullException.ThrowIfNull(find);
+        ArgumentNullException.ThrowIfNull(unsupported);
+        var found = new List<(int, Slot)>();
+        var path = new List<FieldInfo>();
+        foreach (var (_, copy, _) in _objects)
+        {
+            ScanFields(copy, copy, -1);
+        }
+        foreach (var (_, copy) in _arrays)
+        {
+            var element = copy.GetType().GetElementType()!;
+            if (element.IsPrimitive || element.IsEnum || element.IsPointer || (element.IsValueType && IsShared(element)))
+            {
+                continue;
+            }
+            if (copy.Rank != 1)
+            {
+                foreach (var item in copy)
+                {
+                    if (item is not null && !element.IsValueType && find(item) is var key && key >= 0)
+                    {
+                        unsupported(key);
+                    }
+                }
+                continue;
+            }
+            for (var i = 0; i < copy.Length; i++)
+            {
+                var item = copy.GetValue(i);
+                if (item is null)
+                {
+                    continue;
+                }
+                if (element.IsValueType)
+                {
+                    ScanFields(copy, item, i);
+                }
+                else if (find(item) is var key && key >= 0)
+                {
+                    found.Add((key, new Slot(copy, i, [])));
+                }
+            }
+        }
+        return found;
+
+        // The fields of o (an object, or a boxed struct reached through path from container).
+        void ScanFields(object container, object o, int index)
+        {
+            foreach (var f in PlanOf(o.GetType()).Fields)
+            {
+                var ft = f.FieldType;
+                if (ft.IsPrimitive || ft.IsEnum || ft.IsPointer || ft == typeof(string) || (ft.IsValueType && IsShared(ft)))
+                {
+                    continue;
+                }
+                var value = f.GetValue(o);
+                if (value is null)
+                {
+                    continue;
+                }
+                path.Add(f);
+                if (ft.IsValueType)
+                {
+                    ScanFields(container, value, index);
+                }
+                else if (find(value) is var key && key >= 0)
+                {
+                    if (IsCollectionKey(container, path))
+                    {
+                        unsupported(key);
+                    }
+                    else
+                    {
+                        found.Add((key, new Slot(container, index, [.. path])));
+                    }
+                }
+                path.RemoveAt(path.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>Whether the place reached through <paramref name="path"/> from <paramref name="container"/> (an array of
+    /// entries, or an object) is the key of a hashed or sorted collection of System.Collections.Generic.</summary>
+    private static bool IsCollectionKey(object container, List<FieldInfo> path)
+    {
+        var t = container is Array array ? array.GetType().GetElementType()! : container.GetType();
+        var name = t.IsGenericType ? t.GetGenericTypeDefinition().FullName : null;
+        return name switch
+        {
+            "System.Collections.Generic.Dictionary`2+Entry" => path[0].Name == "key",
+            "System.Collections.Generic.HashSet`1+Entry" => path[0].Name == "Value",
+            // SortedSet<T> and SortedDictionary<K, V> (a TreeSet of KeyValuePair<K, V>, compared by key).
+            "System.Collections.Generic.SortedSet`1+Node" => path[0].Name is "Item" or "<Item>k__BackingField" && (path.Count == 1 || path[1].Name == "key"),
+            _ => false,
+        };
+    }
+
+    /// <summary>Writes <paramref name="value"/> into a slot of the copies (found by <see cref="FindSlots"/>).</summary>
+    public static void Write(Slot slot, object? value)
+    {
+        if (slot.Container is Array array)
+        {
+            if (slot.Path.Length == 0)
+            {
+                array.SetValue(value, slot.Index);
+                return;
+            }
+            var boxed = array.GetValue(slot.Index)!;
+            WritePath(boxed, slot.Path, 0, value);
+            array.SetValue(boxed, slot.Index);
+            return;
+        }
+        WritePath(slot.Container, slot.Path, 0, value);
+    }
+
+    // Fields of structs are written in a boxed copy of the struct, which is then stored back.
+    private static void WritePath(object target, FieldInfo[] path, int at, object? value)
+    {
+        if (at == path.Length - 1)
+        {
+            path[at].SetValue(target, value);
+            return;
+        }
+        var inner = path[at].GetValue(target)!;
+        WritePath(inner, path, at + 1, value);
+        path[at].SetValue(target, inner);
+    }
+
+    /// <summary>A place in a snapshot's copies: a copied object's field (<see cref="Index"/> -1) or an element of a
+    /// copied array, followed through the fields of <see cref="Path"/> (struct fields, the last one holding the value;
+    /// empty for an array element itself).</summary>
+    public readonly record struct Slot(object Container, int Index, FieldInfo[] Path);
+
     /// <summary>Whether objects of <paramref name="t"/> are left out of snapshots and shared as they are.</summary>
     public static bool IsShared(Type t)
     {

@@ -9,7 +9,7 @@ namespace Actors.Scenarios.Tests;
 /// <summary>Renders everything a tree of actors holds: each actor (in path order) and every object its instance
 /// reaches, field by field, collections by their elements in enumeration order, actor refs by path. Two kernels with
 /// the same rendering hold the same state. Written independently of ObjectGraphSnapshot (which it checks): it walks
-/// what the snapshot leaves out too (Akka's own objects are named, not walked).</summary>
+/// what the snapshot leaves out too (Akka's own objects are named, not walked; exceptions by type and message).</summary>
 internal static class DeepState
 {
     private static readonly Func<ActorCell, ActorBase?> InstanceOf = typeof(ActorCell)
@@ -65,6 +65,11 @@ internal static class DeepState
             case Delegate d:
                 text.Append("delegate:").Append(d.Method.Name).Append(" on ");
                 Render(d.Target, text, ids, depth + 1);
+                return;
+            case Exception e:
+                // A failure the kernel recorded: its type and message. Its stack trace is not state of the model (it
+                // holds raw code addresses, which differ between two runs of the same code as the JIT recompiles it).
+                text.Append("exception:").Append(e.GetType().Name).Append(": ").Append(e.Message);
                 return;
             case MemberInfo m:
                 text.Append("member:").Append(m.Name);

@@ -90,26 +90,146 @@ public sealed class ActorTreeCheckpointSpec
     }
 
     [Fact]
-    public void TryRestore_must_refuse_when_a_checkpointed_actor_stopped()
+    public void TryRestore_must_bring_back_a_stopped_actor_with_its_checkpointed_state_at_a_new_ref()
     {
         using var sys = new ControlledSystem();
         var parent = sys.Host.Spawn(Props.Create<TreeActor>(), "parent");
         var a = Spawn(sys, parent, "a");
+        var b = Spawn(sys, parent, "b");
+        var ga = Spawn(sys, a, "ga");
+        Run(sys, a, TreeActor.Bump.Instance);
+        Run(sys, ga, TreeActor.Bump.Instance);
+        // Refs to a and ga in the state of other actors: a field, a list, and the entries (structs) of a dictionary.
+        Run(sys, parent, new TreeActor.Remember(a));
+        Run(sys, parent, new TreeActor.Remember(ga));
+        Run(sys, b, new TreeActor.Remember(a));
+        Run(sys, ga, new TreeActor.Remember(a)); // a child's ref to its parent: both come back
+        var before = (Parent: Report(sys, parent), A: Report(sys, a), B: Report(sys, b), GA: Report(sys, ga));
+        var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent);
+
+        Run(sys, a, TreeActor.Bump.Instance);
+        Run(sys, parent, new TreeActor.StopChild("a")); // ga stops with it
+        var c = Spawn(sys, parent, "c");
+        Assert.True(IsStopped(a));
+        Assert.True(IsStopped(ga));
+
+        Assert.True(checkpoint.TryRestore());
+
+        Assert.Equal(2, checkpoint.Revived);
+        Assert.Equal(0, sys.Controller.PendingCount);
+        Assert.True(IsStopped(c));
+        var a2 = Child(sys, parent, "a");
+        var ga2 = Child(sys, a2, "ga");
+        Assert.False(IsStopped(a2));
+        Assert.False(IsStopped(ga2));
+        Assert.NotEqual(a, a2); // the same path, a new UID
+        Assert.Equal(a.Path.ToStringWithoutAddress(), a2.Path.ToStringWithoutAddress());
+        var after = (Parent: Report(sys, parent), A: Report(sys, a2), B: Report(sys, b), GA: Report(sys, ga2));
+        Assert.Equal(before, after);
+        // Every ref the checkpoint held to a and ga is the new one.
+        Assert.All(after.Parent.Remembered.Take(1).Concat(after.B.Remembered).Concat(after.GA.Remembered), r => Assert.Equal(a2, r));
+        Assert.Equal([a2, ga2, a2, ga2, ga2], after.Parent.Remembered);
+
+        // The revived actors receive messages at their new refs, sent through the rewritten refs too.
+        Run(sys, b, new TreeActor.TellRemembered(TreeActor.Bump.Instance));
+        Run(sys, parent, new TreeActor.TellRemembered(TreeActor.Bump.Instance));
+        var a2Report = Report(sys, a2);
+        Assert.Equal(before.A.Counter + 2, a2Report.Counter); // once from b, once from the parent
+        Assert.Equal(before.GA.Counter + 1, Report(sys, ga2).Counter);
+        Assert.Equal(["ga"], a2Report.Children);
+        Assert.Empty(sys.Controller.Pending);
+        Assert.False(sys.Controller.Tainted);
+    }
+
+    [Fact]
+    public void TryRestore_must_bring_back_an_actor_stopped_again_after_each_restore()
+    {
+        using var sys = new ControlledSystem();
+        var parent = sys.Host.Spawn(Props.Create<TreeActor>(), "parent");
+        var a = Spawn(sys, parent, "a");
+        var b = Spawn(sys, parent, "b");
+        Spawn(sys, a, "ga");
+        Run(sys, a, TreeActor.Bump.Instance);
+        Run(sys, parent, new TreeActor.Remember(a));
+        Run(sys, b, new TreeActor.Remember(a));
+        var before = (Parent: Report(sys, parent), A: Report(sys, a), B: Report(sys, b));
+        var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent);
+        var seen = new HashSet<IActorRef> { a };
+
+        for (var round = 0; round < 25; round++)
+        {
+            var current = Child(sys, parent, "a");
+            Run(sys, current, TreeActor.Bump.Instance);
+            if (round % 3 != 2)
+            {
+                Run(sys, parent, new TreeActor.StopChild("a")); // two rounds in three stop it, one leaves it alive
+                Assert.True(IsStopped(current));
+                if (round % 4 == 1)
+                {
+                    Spawn(sys, parent, "a"); // and a new actor takes its name: stopped by the restore
+                }
+            }
+
+            Assert.True(checkpoint.TryRestore(), $"round {round}");
+
+            var revived = Child(sys, parent, "a");
+            Assert.False(IsStopped(revived));
+            seen.Add(revived);
+            Assert.Equal(before, (Report(sys, parent), Report(sys, revived), Report(sys, b)));
+            Assert.Equal([revived, revived, revived], Report(sys, parent).Remembered);
+            Assert.Equal([revived, revived, revived], Report(sys, b).Remembered);
+            Run(sys, b, new TreeActor.TellRemembered(TreeActor.Bump.Instance));
+            Assert.Equal(before.A.Counter + 1, Report(sys, revived).Counter);
+            Assert.Equal(["ga"], Report(sys, revived).Children);
+        }
+
+        Assert.Equal(1 + 17, seen.Count); // a, and a new ref for each of the 17 rounds that stopped it
+        Assert.Equal(17 * 2, checkpoint.Revived);
+        Assert.False(sys.Controller.Tainted);
+    }
+
+    [Fact]
+    public void TryRestore_must_refuse_when_a_stopped_actor_was_watched()
+    {
+        using var sys = new ControlledSystem();
+        var parent = sys.Host.Spawn(Props.Create<TreeActor>(), "parent");
+        var watched = Spawn(sys, parent, "watched", watch: true);
         Spawn(sys, parent, "b");
         var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent);
 
         Run(sys, parent, TreeActor.Bump.Instance);
-        Run(sys, parent, new TreeActor.StopChild("a"));
+        Run(sys, parent, new TreeActor.StopChild("watched"));
         var c = Spawn(sys, parent, "c");
-        Assert.True(IsStopped(a));
+        Assert.True(IsStopped(watched));
 
+        // A new cell would not be watched: refused, and nothing changed.
         Assert.False(checkpoint.TryRestore());
 
-        // Nothing changed: the state is not restored and the new child lives on.
         var report = Report(sys, parent);
-        Assert.Equal(5, report.Counter);
+        Assert.Equal(["created", "spawned watched", "spawned b", "bump", "stopped watched", "terminated watched", "spawned c"], report.Log);
         Assert.Equal(["b", "c"], report.Children);
         Assert.False(IsStopped(c));
+    }
+
+    [Fact]
+    public void TryRestore_must_refuse_when_a_stopped_actor_is_a_key_of_the_checkpointed_state()
+    {
+        using var sys = new ControlledSystem();
+        var parent = sys.Host.Spawn(Props.Create<TreeActor>(), "parent");
+        var a = Spawn(sys, parent, "a");
+        var b = Spawn(sys, parent, "b");
+        // A new ref hashes differently: the dictionary would not find it. b is a value only: it could come back.
+        var byRef = new Dictionary<IActorRef, IActorRef> { [a] = b };
+        var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent, byRef);
+
+        Run(sys, parent, new TreeActor.StopChild("b"));
+        Assert.True(checkpoint.TryRestore());
+        var b2 = Child(sys, parent, "b");
+        Assert.Equal(b2, byRef[a]);
+
+        Run(sys, parent, new TreeActor.StopChild("a"));
+        Assert.False(checkpoint.TryRestore());
+        Assert.True(IsStopped(a));
     }
 
     [Fact]
@@ -260,17 +380,20 @@ public sealed class ActorTreeCheckpointSpec
 
         var checkpoint = ActorTreeCheckpoint.Take(sys.Controller, parent);
         Assert.Equal(4, checkpoint.ActorCount);
-        // Per actor: the instance, its log list and the list's array (the refs and strings are shared).
-        Assert.Equal(4 * 3, checkpoint.ObjectCount);
+        // Per actor: the instance, its log list and the list's array, its list of refs and its dictionary (empty: no
+        // arrays yet); and 3 objects reached from every actor, counted once (the empty array of the empty ref lists, the
+        // dictionaries' comparer objects). The refs and strings are shared.
+        const int Shared = 3;
+        Assert.Equal((4 * 5) + Shared, checkpoint.ObjectCount);
 
         var extra = new List<int> { 1 };
         var withExtra = ActorTreeCheckpoint.Take(sys.Controller, parent, extra, extra);
         Assert.Equal(4, withExtra.ActorCount);
-        Assert.Equal((4 * 3) + 2, withExtra.ObjectCount);
+        Assert.Equal((4 * 5) + Shared + 2, withExtra.ObjectCount);
 
         var leaf = ActorTreeCheckpoint.Take(sys.Controller, a);
         Assert.Equal(2, leaf.ActorCount);
-        Assert.Equal(2 * 3, leaf.ObjectCount);
+        Assert.Equal((2 * 5) + Shared, leaf.ObjectCount);
     }
 
     /// <summary>Asks <paramref name="to"/> (the host or a <see cref="TreeActor"/>) to create a child
@@ -286,6 +409,15 @@ public sealed class ActorTreeCheckpointSpec
         Run(sys, to, request);
         Assert.Null(request.Error);
         return request.Result ?? throw new InvalidOperationException($"{to.Path} did not spawn {name}");
+    }
+
+    /// <summary>The child <paramref name="name"/> of <paramref name="parent"/> as its parent knows it now.</summary>
+    private static IActorRef Child(ControlledSystem sys, IActorRef parent, string name)
+    {
+        var request = new TreeActor.GetChild(name);
+        Run(sys, parent, request);
+        Assert.False(request.Result is null || request.Result.IsNobody(), $"{parent.Path} has no child {name}");
+        return request.Result!;
     }
 
     /// <summary>Whether the actor's cell terminated (IActorRef.IsTerminated is obsolete).</summary>
@@ -309,6 +441,9 @@ public sealed class ActorTreeCheckpointSpec
     private sealed class TreeActor : UntypedActor
     {
         private readonly List<string> _log = [];
+        private readonly List<IActorRef> _remembered = [];
+        private readonly Dictionary<string, (int Order, IActorRef Ref)> _byName = [];
+        private IActorRef? _last;
         private int _counter;
 
         public TreeActor() => _log.Add("created");
@@ -340,6 +475,20 @@ public sealed class ActorTreeCheckpointSpec
                     _counter++;
                     _log.Add($"stopped {stop.Name}");
                     break;
+                case Remember remember:
+                    _remembered.Add(remember.Ref);
+                    _byName[remember.Ref.Path.Name] = (_byName.Count, remember.Ref);
+                    _last = remember.Ref;
+                    break;
+                case TellRemembered tell:
+                    foreach (var r in _remembered)
+                    {
+                        r.Tell(tell.Message);
+                    }
+                    break;
+                case GetChild get:
+                    get.Result = Context.Child(get.Name);
+                    break;
                 case Bump:
                     _counter++;
                     _log.Add("bump");
@@ -365,6 +514,7 @@ public sealed class ActorTreeCheckpointSpec
                     report.Counter = _counter;
                     report.Log = [.. _log];
                     report.Children = [.. Context.GetChildren().Select(c => c.Path.Name).Order(StringComparer.Ordinal)];
+                    report.Remembered = [.. _remembered, .. _byName.Values.OrderBy(v => v.Order).Select(v => v.Ref), .. _last is null ? [] : new[] { _last }];
                     report.Filled = true;
                     break;
                 default:
@@ -391,6 +541,19 @@ public sealed class ActorTreeCheckpointSpec
 
         public sealed record StopChild(string Name);
 
+        /// <summary>Keeps a ref in the actor's state (in a list, a dictionary's entries and a field).</summary>
+        public sealed record Remember(IActorRef Ref);
+
+        /// <summary>Tells every ref of the list what the actor remembered.</summary>
+        public sealed record TellRemembered(object Message);
+
+        public sealed class GetChild(string name)
+        {
+            public string Name { get; } = name;
+
+            public IActorRef? Result { get; set; }
+        }
+
         /// <summary>Request and reply slot in one: the actor and the test share the controller's thread.</summary>
         public sealed class SpawnChild(string name, bool watch)
         {
@@ -415,6 +578,10 @@ public sealed class ActorTreeCheckpointSpec
             public IReadOnlyList<string> Log { get; set; } = [];
 
             public IReadOnlyList<string> Children { get; set; } = [];
+
+            /// <summary>The remembered refs: the list's, then the dictionary's in order, then the field's. Not
+            /// compared by <see cref="Equals(Report?)"/>.</summary>
+            public IReadOnlyList<IActorRef> Remembered { get; set; } = [];
 
             public bool Equals(Report? other) => other is not null && Filled == other.Filled && Counter == other.Counter
                 && Log.SequenceEqual(other.Log) && Children.SequenceEqual(other.Children);

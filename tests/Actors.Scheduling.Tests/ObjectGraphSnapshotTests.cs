@@ -594,6 +594,60 @@ public sealed class ObjectGraphSnapshotTests
         Assert.Throws<ArgumentNullException>(() => ObjectGraphSnapshot.IsShared(null!));
     }
 
+    /// <summary>FindSlots finds a value wherever the copies hold it (a readonly field, a struct field, a list's array, a
+    /// dictionary's value, an immutable array, a struct in an array); Write changes the copies only, and the next
+    /// Restore writes the new value into the live objects. Where it is a key (dictionary, set, sorted set) or inside a
+    /// two-dimensional array, it is reported as unsupported and gets no slot.</summary>
+    [Fact]
+    public void FindSlots_must_find_a_value_everywhere_the_copies_hold_it_and_Write_must_reach_the_live_objects()
+    {
+        var old = new Token("old");
+        var keyed = new Token("keyed");
+        var holder = new RefHolder(old)
+        {
+            Pair = (1, old),
+            List = [old, new Token("other")],
+            ByName = new() { ["a"] = old },
+            Immutable = [old],
+            Structs = [new RefStruct(2, old), new RefStruct(3, null)],
+            ByKey = new() { [keyed] = 1 },
+            Set = [keyed],
+            Sorted = new(Comparer<Token>.Create(static (a, b) => string.CompareOrdinal(a.Name, b.Name))) { keyed },
+            Grid = new object?[1, 1],
+        };
+        holder.Grid[0, 0] = keyed;
+        var snapshot = ObjectGraphSnapshot.Take([holder]);
+        var unsupported = new List<int>();
+
+        var slots = snapshot.FindSlots(o => ReferenceEquals(o, old) ? 1 : ReferenceEquals(o, keyed) ? 2 : -1, unsupported.Add);
+
+        Assert.All(slots, s => Assert.Equal(1, s.Key));
+        Assert.Equal(6, slots.Count); // field, tuple, list, dictionary value, immutable array, struct in an array, ...
+        Assert.Equal([2, 2, 2, 2], unsupported); // ... and the dictionary key, the set, the sorted set, the grid
+        var fresh = new Token("new");
+        foreach (var (_, slot) in slots)
+        {
+            ObjectGraphSnapshot.Write(slot, fresh);
+        }
+        Assert.Same(old, holder.Ref); // the live objects are untouched until Restore
+        holder.List.Add(old);
+
+        snapshot.Restore();
+
+        Assert.Same(fresh, holder.Ref);
+        Assert.Same(fresh, holder.Pair.Item2);
+        Assert.Same(fresh, holder.List[0]);
+        Assert.Equal(2, holder.List.Count);
+        Assert.Same(fresh, holder.ByName["a"]);
+        Assert.Same(fresh, holder.Immutable[0]);
+        Assert.Same(fresh, holder.Structs[0].Ref);
+        Assert.Null(holder.Structs[1].Ref);
+        Assert.Equal(1, holder.ByKey[keyed]);
+        Assert.Contains(keyed, holder.Set);
+        Assert.Contains(keyed, holder.Sorted);
+        Assert.Same(keyed, holder.Grid[0, 0]);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference[] LinkNewObjects(Node root, List<Node> list)
     {
@@ -606,6 +660,41 @@ public sealed class ObjectGraphSnapshotTests
 
     private static string[] Contents(Dictionary<string, List<int>> dict) =>
         [.. dict.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}=[{string.Join(",", p.Value)}]")];
+
+    private sealed class Token(string name)
+    {
+        public string Name { get; } = name;
+    }
+
+    private readonly struct RefStruct(int number, Token? value)
+    {
+        public int Number { get; } = number;
+
+        public Token? Ref { get; } = value;
+    }
+
+    private sealed class RefHolder(Token value)
+    {
+        public Token Ref { get; } = value;
+
+        public (int N, Token Item2) Pair { get; set; }
+
+        public List<Token> List { get; set; } = [];
+
+        public Dictionary<string, Token> ByName { get; set; } = [];
+
+        public ImmutableArray<Token> Immutable { get; set; } = [];
+
+        public RefStruct[] Structs { get; set; } = [];
+
+        public Dictionary<Token, int> ByKey { get; set; } = [];
+
+        public HashSet<Token> Set { get; set; } = [];
+
+        public SortedSet<Token> Sorted { get; set; } = [];
+
+        public object?[,] Grid { get; set; } = new object?[0, 0];
+    }
 
     private sealed class Leaf(int value, string label)
     {

@@ -148,8 +148,8 @@ public static class ExploreRun
                 clock.Restart();
                 if (i > 0 && !kept.TryRestore())
                 {
-                    Console.WriteLine($"schedule {i}: the checkpoint was not restored (the schedule before stopped an actor of the " +
-                                      "prefix: an exit, a reap or a namespace's death); the explorer uses fresh kernels for this scenario");
+                    Console.WriteLine($"schedule {i}: the checkpoint was not restored (the schedule before did not end at rest, or an " +
+                                      "actor of the prefix it stopped cannot be brought back); the explorer uses fresh kernels for this scenario");
                     break;
                 }
                 restore += clock.Elapsed;
