@@ -112,7 +112,7 @@ public sealed class Explorer(ModelRunner runner)
                 break;
             }
             var describe = strategy.Describe();
-            var (violation, completed) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, describe, out _);
+            var (violation, completed, _) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, describe, out _);
             schedules++;
             if (!completed)
             {
@@ -141,27 +141,10 @@ public sealed class Explorer(ModelRunner runner)
 
     /// <summary>The number of controlled steps in the parallel blocks of the scenario's FIFO schedule (at least 1): PCT's
     /// change points are drawn below it, so that every iteration's choices depend on the seed and the iteration only.</summary>
-    private static int FifoScheduleLength(Kernels kernels, Scenario scenario, int maxSteps)
-    {
-        var execution = kernels.Start(scenario);
-        try
-        {
-            try
-            {
-                kernels.Prepare(execution);
-                execution.RunExplored(FifoStrategy.Instance, maxSteps);
-            }
-            catch (Exception e) when (IsFinding(e))
-            {
-                // Counted as far as it ran; the exploration finds the violation again if its strategy chooses this schedule.
-            }
-            return Math.Max(1, execution.BlockSchedule.Count);
-        }
-        finally
-        {
-            kernels.Done(execution);
-        }
-    }
+    /// <remarks>A violating FIFO schedule counts as far as it ran; the exploration finds the violation again if its
+    /// strategy chooses that schedule.</remarks>
+    private static int FifoScheduleLength(Kernels kernels, Scenario scenario, int maxSteps) =>
+        Math.Max(1, RunOnce(kernels, scenario, FifoStrategy.Instance, maxSteps, 0, "fifo", out _).Steps);
 
     /// <summary>Runs the iterations of an independent strategy on <see cref="ExploreOptions.Workers"/> threads, each with its
     /// own actor system and strategy instance (worker 0 on <paramref name="kernels"/>), handing out iteration numbers in order. Without <c>--keep-going</c> the
@@ -230,7 +213,7 @@ public sealed class Explorer(ModelRunner runner)
                         return;
                     }
                     strategy.PrepareIteration(i);
-                    var (violation, completed) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, strategy.Describe(), out _);
+                    var (violation, completed, _) = RunOnce(kernels, scenario, strategy, options.MaxSteps, i, strategy.Describe(), out _);
                     lock (gate)
                     {
                         if (!completed)
@@ -274,11 +257,13 @@ public sealed class Explorer(ModelRunner runner)
         var strategy = new PerSchedule(new ReplayStrategy([.. steps.Select(s => (s.Actor, s.Message))]));
         strategy.PrepareIteration(0);
         using var kernels = new Kernels(runner, checkpoints: false);
-        var (violation, _) = RunOnce(kernels, scenario, strategy, maxSteps, 0, "replay", out var transcript);
+        var (violation, _, _) = RunOnce(kernels, scenario, strategy, maxSteps, 0, "replay", out var transcript);
         return (violation, transcript);
     }
 
-    private static (Violation?, bool) RunOnce(Kernels kernels, Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration,
+    /// <summary>Runs one schedule on a kernel from <paramref name="kernels"/>: its violation (or null), whether it ran to
+    /// its end (not cut at the step bound), and how many controlled steps its parallel blocks took.</summary>
+    private static (Violation? Violation, bool Completed, int Steps) RunOnce(Kernels kernels, Scenario scenario, ISchedulingStrategy strategy, int maxSteps, int iteration,
         string describe, out IReadOnlyList<string> transcript)
     {
         var execution = kernels.Start(scenario);
@@ -292,7 +277,7 @@ public sealed class Explorer(ModelRunner runner)
         }
     }
 
-    private static (Violation?, bool) Evaluate(Kernels kernels, ScenarioExecution execution, ISchedulingStrategy strategy, int maxSteps,
+    private static (Violation? Violation, bool Completed, int Steps) Evaluate(Kernels kernels, ScenarioExecution execution, ISchedulingStrategy strategy, int maxSteps,
         int iteration, string describe, out IReadOnlyList<string> transcript)
     {
         string? what = null;
@@ -310,7 +295,7 @@ public sealed class Explorer(ModelRunner runner)
         var failed = execution.Outcomes.FirstOrDefault(o => o.Failed);
         what ??= failed is null ? null : $"expectation failed: {failed.Line}";
         var steps = execution.BlockSchedule.Select(s => new TraceStep(s.Actor, s.Message)).ToArray();
-        return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed);
+        return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed, steps.Length);
     }
 
     /// <summary>Whether <paramref name="e"/> is something a schedule found (a violation), not a bug of the explorer.</summary>
