@@ -294,8 +294,12 @@ public sealed class Explorer(ModelRunner runner)
         transcript = [.. execution.Outcomes.Select(o => o.Line)];
         var failed = execution.Outcomes.FirstOrDefault(o => o.Failed);
         what ??= failed is null ? null : $"expectation failed: {failed.Line}";
+        if (what is null)
+        {
+            return (null, completed, execution.BlockSchedule.Count);
+        }
         var steps = execution.BlockSchedule.Select(s => new TraceStep(s.Actor, s.Message)).ToArray();
-        return (what is null ? null : new Violation(iteration, describe, what, transcript, steps), completed, steps.Length);
+        return (new Violation(iteration, describe, what, transcript, steps), completed, steps.Length);
     }
 
     /// <summary>Whether <paramref name="e"/> is something a schedule found (a violation), not a bug of the explorer.</summary>
